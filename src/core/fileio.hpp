@@ -1,0 +1,16 @@
+#pragma once
+// Small file helpers shared by the applications (results, charts, JSON reports).
+#include <string>
+
+namespace dn {
+
+// Writes `text` to `path` so that readers never see a half-written file: the text goes to a
+// temporary file beside `path` (same directory, so the rename stays on one file system), which
+// is then renamed over `path`. On any failure the temporary file is removed and dn::Error is
+// thrown with a message naming `path` and the reason (errno text).
+void write_text_file_atomic(const std::string& path, const std::string& text);
+
+// Reads a whole file; throws dn::Error naming `path` when it cannot be opened or read.
+std::string read_text_file(const std::string& path);
+
+}  // namespace dn
