@@ -1,0 +1,91 @@
+// darknet detector test <data> <cfg> <weights> [image] [-thresh t] [-ext_output] [-out result.json] [-dont_show]
+// darknet detect <cfg> <weights> <image>            (COCO names)
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "apps/apps.hpp"
+#include "apps/args.hpp"
+#include "cfg/data_file.hpp"
+#include "core/error.hpp"
+#include "core/fileio.hpp"
+#include "detect/detector.hpp"
+
+namespace dn {
+
+static int test_images(const std::string& cfg, const std::string& weights, const std::vector<std::string>& names,
+                       const std::string& image, Args& args) {
+  float thresh = args.get_float("-thresh", .25f);
+  float nms = args.get_float("-nms", .45f);
+  bool ext = args.flag("-ext_output");
+  std::string out_json = args.get_string("-out", "");
+  args.flag("-dont_show");  // never shows a window: always headless
+  bool stretch = args.flag("-no_letterbox");
+  if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
+  if (thresh < 0 || thresh > 1) fail("-thresh must be in [0, 1]");
+
+  Detector det(cfg, weights, !stretch);
+  if (static_cast<int>(names.size()) < det.classes())
+    fail("the names list has " + std::to_string(names.size()) + " names, the network has " +
+         std::to_string(det.classes()) + " classes");
+  std::string json = "[\n";
+  int frame = 0, failures = 0;
+  auto run_one = [&](const std::string& path) -> bool {
+    Image im;
+    try {
+      im = load_image(path, 3);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      ++failures;
+      return false;
+    }
+    double ms = 0;
+    auto dets = det.detect(im, thresh, nms, &ms);
+    std::printf("%s: Predicted in %f milli-seconds.\n", path.c_str(), ms);
+    print_detections(stdout, dets, names, thresh, im.w, im.h, ext);
+    std::fflush(stdout);
+    draw_detections(im, dets, names, thresh);
+    save_image(im, "predictions.jpg");
+    json += (frame ? ",\n" : "") + detections_json(++frame, path, dets, names, thresh);
+    return true;
+  };
+  if (!image.empty()) {
+    if (!run_one(image)) return 1;
+  } else {
+    bool tty = isatty(0);
+    std::string line;
+    while (true) {
+      if (tty) std::printf("Enter Image Path: "), std::fflush(stdout);
+      if (!std::getline(std::cin, line)) break;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty()) continue;
+      run_one(line);
+    }
+  }
+  if (!out_json.empty()) write_text_file_atomic(out_json, json + "\n]\n");
+  return failures && frame == 0 ? 1 : 0;
+}
+
+int detector_test(int argc, char** argv) {
+  // argv: darknet detector test data cfg weights [image] flags
+  std::vector<std::string> p;
+  // Positional arguments come first, flags after (Darknet's order); collect them up to the first flag.
+  for (int i = 3; i < argc && argv[i][0] != '-'; ++i) p.push_back(argv[i]);
+  if (p.size() < 3) fail("usage: darknet detector test <data> <cfg> <weights> [image] [-thresh t] [-ext_output] [-out result.json] [-dont_show]");
+  DataConfig data = read_data_file(p[0]);
+  std::vector<std::string> names = names_for(data);
+  Args flags(argc, argv, 3 + static_cast<int>(p.size()));
+  return test_images(p[1], p[2], names, p.size() > 3 ? p[3] : "", flags);
+}
+
+int detect_coco(int argc, char** argv) {
+  std::vector<std::string> p;
+  for (int i = 2; i < argc && argv[i][0] != '-'; ++i) p.push_back(argv[i]);
+  if (p.size() < 2) fail("usage: darknet detect <cfg> <weights> [image] [-thresh t]");
+  std::vector<std::string> names = read_names(find_data_file("coco.names"));
+  Args flags(argc, argv, 2 + static_cast<int>(p.size()));
+  return test_images(p[0], p[1], names, p.size() > 2 ? p[2] : "", flags);
+}
+
+}  // namespace dn

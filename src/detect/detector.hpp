@@ -1,0 +1,28 @@
+#pragma once
+// A loaded network ready to detect on images of any size (used by test, valid, map and demo).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "detect/detection.hpp"
+#include "image/image.hpp"
+#include "network/network.hpp"
+
+namespace dn {
+
+class Detector {
+ public:
+  // weights may be empty (random/initial weights, for tests).
+  Detector(const std::string& cfg_path, const std::string& weights_path, bool letterbox = true);
+  // Letterboxes (or stretches) the image to the network, runs it, and returns detections after
+  // per-class NMS (nms <= 0 skips NMS). ms, if given, receives the network's time.
+  std::vector<Detection> detect(const Image& im, float thresh, float nms = .45f, double* ms = nullptr);
+  int classes() const;
+  Network& network() { return *net_; }
+
+ private:
+  std::unique_ptr<Network> net_;
+  bool letterbox_;
+};
+
+}  // namespace dn

@@ -1,0 +1,58 @@
+#pragma once
+#include "layers/activations.hpp"
+#include "layers/layer.hpp"
+
+namespace dn {
+
+// [convolutional]: filters, size, stride, pad/padding, groups, batch_normalize, activation.
+//   weights: [filters][in.c/groups][size][size]   (Darknet's filter-major order)
+//   biases, scales, rolling_mean, rolling_variance: [filters]
+// Inference folds batch norm into the weights and runs im2col (skipped for 1x1 stride 1) + GEMM
+// with bias and activation fused; forward_reference() is the plain direct convolution.
+class ConvolutionalLayer : public Layer {
+ public:
+  ConvolutionalLayer(int filters, int size, int stride, int padding, int groups, bool batch_normalize,
+                     Activation act);
+  const char* type() const override { return "conv"; }
+  void resize(int batch, Shape in) override;
+  void set_training(bool on) override;
+  void forward(RunContext& ctx, const float* input) override;
+  void backward(RunContext& ctx, const float* input, float* input_delta) override;
+  void update(const UpdateArgs& a) override;
+
+  bool has_weights() const override { return true; }
+  void read_weights(WeightReader& r) override;
+  void write_weights(WeightWriter& w) const override;
+  std::vector<std::pair<float*, float*>> parameters() override;
+  std::vector<size_t> parameter_sizes() const override;
+  double flops() const override;
+  std::string describe() const override;
+
+  // Must be called after the weights change outside update()/read_weights().
+  void weights_changed() { folded_valid_ = false; }
+
+  int filters, size, stride, padding, groups;
+  bool batch_normalize;
+  Activation activation;
+  std::vector<float> weights, biases, scales, rolling_mean, rolling_variance;
+  std::vector<float> weight_grads, bias_grads, scale_grads;
+  static constexpr float kBnEps = 1e-6f;  // as OpenCV's Darknet importer (Darknet's .000001)
+
+ private:
+  void forward_inference(const float* input);
+  void forward_training(const float* input);
+  void forward_reference(const float* input);
+  void convolve(const float* w, const float* input, float* out);  // raw conv of the whole batch
+  void fold_batchnorm();
+  size_t weights_per_group() const { return static_cast<size_t>(filters / groups) * (in.c / groups) * size * size; }
+  bool is_pointwise() const { return size == 1 && stride == 1 && padding == 0; }
+
+  std::vector<float> folded_w_, folded_b_;
+  bool folded_valid_ = false;
+  std::vector<float> workspace_;
+  // Training state.
+  std::vector<float> x_conv_, x_norm_, x_act_, mean_, variance_;
+  std::vector<float> weight_v_, bias_v_, scale_v_;
+};
+
+}  // namespace dn

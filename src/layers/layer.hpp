@@ -1,0 +1,79 @@
+#pragma once
+// The layer interface. Every layer keeps its output for the whole mini-batch, NCHW:
+//   output[batch][out.c][out.h][out.w]
+// and, in training, delta of the same shape holding dLoss/d(output).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/box.hpp"
+
+namespace dn {
+
+struct Shape {
+  int c = 0, h = 0, w = 0;
+  size_t size() const { return static_cast<size_t>(c) * h * w; }
+  bool operator==(const Shape&) const = default;
+};
+
+class Layer;
+class WeightReader;
+class WeightWriter;
+
+// One training truth: class and box relative to the network input (letterboxed/augmented).
+struct Truth {
+  int cls;
+  Box box;
+};
+
+// What a layer sees of the network while it runs.
+struct RunContext {
+  std::vector<std::unique_ptr<Layer>>* layers = nullptr;
+  bool train = false;      // batch statistics, keep what backward needs
+  bool reference = false;  // use the plain reference implementations
+  int net_w = 0, net_h = 0;
+  // Training truths per image of the mini-batch (YOLO layers).
+  const std::vector<std::vector<Truth>>* truths = nullptr;
+  Layer& layer(int i) const { return *(*layers)[i]; }
+};
+
+struct UpdateArgs {
+  int batch = 1;  // images whose gradients were accumulated
+  float learning_rate = 0, momentum = 0, decay = 0;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const char* type() const = 0;
+
+  // Sets the mini-batch size and input shape, computes out and (re)allocates buffers.
+  virtual void resize(int batch, Shape in);
+  virtual void forward(RunContext& ctx, const float* input) = 0;
+  // Adds dLoss/d(input) into input_delta (nullptr for the first layer) and accumulates
+  // parameter gradients. delta holds dLoss/d(output) on entry and may be overwritten.
+  virtual void backward(RunContext& ctx, const float* input, float* input_delta) = 0;
+  virtual void update(const UpdateArgs&) {}
+  virtual void set_training(bool on);
+
+  virtual bool has_weights() const { return false; }
+  virtual void read_weights(WeightReader&) {}
+  virtual void write_weights(WeightWriter&) const {}
+  // Parameters and their gradients, flattened, for tests and the optimiser.
+  virtual std::vector<std::pair<float*, float*>> parameters() { return {}; }
+  virtual std::vector<size_t> parameter_sizes() const { return {}; }
+  virtual double flops() const { return 0; }  // per image, multiply-add = 2
+  virtual std::string describe() const;
+
+  int index = 0;
+  int batch = 1;
+  Shape in, out;
+  bool training = false;
+  std::vector<float> output, delta;
+
+ protected:
+  void allocate_outputs();
+};
+
+}  // namespace dn

@@ -1,0 +1,253 @@
+#include "network/network.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "layers/convolutional.hpp"
+#include "layers/registry.hpp"
+#include "layers/route.hpp"
+#include "layers/weights_io.hpp"
+#include "layers/yolo.hpp"
+
+namespace dn {
+
+static NetParams parse_net_section(const CfgSection& s) {
+  NetParams p;
+  p.batch = s.get_int("batch", 1);
+  p.subdivisions = s.get_int("subdivisions", 1);
+  p.width = s.get_int("width", 0);
+  p.height = s.get_int("height", 0);
+  p.channels = s.get_int("channels", 3);
+  p.momentum = s.get_float("momentum", .9f);
+  p.decay = s.get_float("decay", .0001f);
+  p.learning_rate = s.get_float("learning_rate", .001f);
+  p.burn_in = s.get_int("burn_in", 0);
+  p.max_batches = s.get_int("max_batches", 0);
+  p.power = s.get_float("power", 4.f);
+  p.policy = s.get_string("policy", "constant");
+  p.steps = s.get_ints("steps");
+  p.scales = s.get_floats("scales");
+  p.step = s.get_int("step", 1);
+  p.gamma = s.get_float("gamma", 1.f);
+  p.angle = s.get_float("angle", 0);
+  p.saturation = s.get_float("saturation", 1);
+  p.exposure = s.get_float("exposure", 1);
+  p.hue = s.get_float("hue", 0);
+  p.letter_box = s.get_int("letter_box", 0);
+  p.flip = s.get_int("flip", 1);
+  if (p.width <= 0) s.fail("width", "missing or non-positive width");
+  if (p.height <= 0) s.fail("height", "missing or non-positive height");
+  if (p.channels <= 0) s.fail("channels", "channels must be positive");
+  if (p.batch <= 0) s.fail("batch", "batch must be positive");
+  if (p.subdivisions <= 0 || p.subdivisions > p.batch)
+    s.fail("subdivisions", "subdivisions must be in 1..batch");
+  if (p.policy != "constant" && p.policy != "steps" && p.policy != "step" && p.policy != "poly" && p.policy != "exp")
+    s.fail("policy", "unknown policy '" + p.policy + "' (constant, steps, step, poly, exp)");
+  if (p.policy == "steps" && p.steps.size() != p.scales.size())
+    s.fail("scales", "steps and scales must have the same length");
+  // Keys Darknet reads that do not change this engine's behaviour.
+  for (const char* k : {"mosaic", "mixup", "blur", "max_chart_loss", "track", "time_steps", "seq_scales",
+                        "inputs", "adam", "B1", "B2", "eps", "min_crop", "max_crop", "aspect"})
+    s.has(k);
+  return p;
+}
+
+std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
+  auto net = std::make_unique<Network>();
+  net->cfg_path = cfg.path;
+  net->params = parse_net_section(cfg.sections[0]);
+  net->batch = batch_override > 0 ? batch_override : net->params.batch / net->params.subdivisions;
+  std::vector<const CfgSection*> sections;
+  Shape shape{net->params.channels, net->params.height, net->params.width};
+  for (size_t i = 1; i < cfg.sections.size(); ++i) {
+    const CfgSection& s = cfg.sections[i];
+    BuildInfo b;
+    b.index = static_cast<int>(i - 1);
+    b.input = shape;
+    b.net_w = net->params.width;
+    b.net_h = net->params.height;
+    b.previous = &net->layers;
+    b.previous_sections = &sections;
+    auto layer = make_layer(s, b);
+    if (auto* r = dynamic_cast<RouteLayer*>(layer.get())) {
+      std::vector<Shape> shapes;
+      for (int src : r->sources) shapes.push_back(net->layers[src]->out);
+      r->resize_from(net->batch, shapes);
+    } else {
+      layer->resize(net->batch, shape);
+    }
+    if (layer->out.size() == 0) s.fail("", "layer output is empty (input too small for this layer)");
+    shape = layer->out;
+    s.warn_unused();
+    net->layers.push_back(std::move(layer));
+    sections.push_back(&s);
+  }
+  cfg.sections[0].warn_unused();
+  if (net->layers.empty()) fail_at(cfg.path, 0, "the cfg has no layers");
+  return net;
+}
+
+std::unique_ptr<Network> load_network(const std::string& cfg_path, int batch_override) {
+  return build_network(parse_cfg(cfg_path), batch_override);
+}
+
+std::vector<YoloLayer*> Network::yolo_layers() {
+  std::vector<YoloLayer*> v;
+  for (auto& l : layers)
+    if (auto* y = dynamic_cast<YoloLayer*>(l.get())) v.push_back(y);
+  return v;
+}
+
+void Network::set_batch(int b) {
+  batch = b;
+  Shape shape{params.channels, params.height, params.width};
+  for (auto& l : layers) {
+    l->resize(b, shape);
+    shape = l->out;
+  }
+}
+
+void Network::resize(int w, int h) {
+  params.width = w;
+  params.height = h;
+  Shape shape{params.channels, h, w};
+  for (auto& l : layers) {
+    if (auto* r = dynamic_cast<RouteLayer*>(l.get())) {
+      std::vector<Shape> shapes;
+      for (int src : r->sources) shapes.push_back(layers[src]->out);
+      r->resize_from(batch, shapes);
+    } else {
+      l->resize(batch, shape);
+    }
+    shape = l->out;
+  }
+  if (training) set_training(true);
+}
+
+void Network::set_training(bool on) {
+  training = on;
+  for (auto& l : layers) l->set_training(on);
+}
+
+void Network::run_forward(const float* input, RunContext& ctx) {
+  const float* x = input;
+  for (auto& l : layers) {
+    l->forward(ctx, x);
+    x = l->output.data();
+  }
+}
+
+void Network::forward(const float* input, bool reference) {
+  RunContext ctx;
+  ctx.layers = &layers;
+  ctx.reference = reference;
+  ctx.net_w = params.width;
+  ctx.net_h = params.height;
+  run_forward(input, ctx);
+}
+
+void Network::forward_backward(const float* input, const std::vector<std::vector<Truth>>& truths) {
+  if (!training) set_training(true);
+  RunContext ctx;
+  ctx.layers = &layers;
+  ctx.train = true;
+  ctx.net_w = params.width;
+  ctx.net_h = params.height;
+  ctx.truths = &truths;
+  for (auto& l : layers) std::fill(l->delta.begin(), l->delta.end(), 0.f);
+  run_forward(input, ctx);
+  for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
+    const float* x = i == 0 ? input : layers[i - 1]->output.data();
+    float* dx = i == 0 ? nullptr : layers[i - 1]->delta.data();
+    layers[i]->backward(ctx, x, dx);
+  }
+  seen += batch;
+}
+
+void Network::update(const UpdateArgs& a) {
+  for (auto& l : layers) l->update(a);
+}
+
+double Network::flops() const {
+  double f = 0;
+  for (const auto& l : layers) f += l->flops();
+  return f;
+}
+
+void Network::print_summary(FILE* f) const {
+  std::fprintf(f, "   layer   filters  size/strd(dil)      input                output\n");
+  for (const auto& l : layers) std::fprintf(f, "%4d %s\n", l->index, l->describe().c_str());
+  std::fprintf(f, "Total BFLOPS %.3f \n", flops() / 1e9);
+}
+
+int load_weights(Network& net, const std::string& path, int cutoff) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail_at(path, 0, "cannot open weights file");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 16) fail_at(path, 0, "not a Darknet weights file (shorter than its header)");
+  int32_t major, minor, revision;
+  std::memcpy(&major, bytes.data(), 4);
+  std::memcpy(&minor, bytes.data() + 4, 4);
+  std::memcpy(&revision, bytes.data() + 8, 4);
+  if (major < 0 || major > 1000 || minor < 0 || minor > 1000)
+    fail_at(path, 0, "not a Darknet weights file (header version " + std::to_string(major) + "." + std::to_string(minor) + ")");
+  size_t pos = 12;
+  if (major * 10 + minor >= 2) {
+    uint64_t seen;
+    std::memcpy(&seen, bytes.data() + 12, 8);
+    net.seen = seen;
+    pos = 20;
+  } else {
+    uint32_t seen;
+    std::memcpy(&seen, bytes.data() + 12, 4);
+    net.seen = seen;
+    pos = 16;
+  }
+  if (bytes.size() < pos) fail_at(path, 0, "file ends inside its header");
+  WeightReader r(path, std::move(bytes), pos);
+  int loaded = 0;
+  int n = static_cast<int>(net.layers.size());
+  if (cutoff >= 0 && cutoff < n) n = cutoff;
+  for (int i = 0; i < n; ++i) {
+    Layer& l = *net.layers[i];
+    if (!l.has_weights()) continue;
+    if (r.at_end()) break;  // a backbone file: the rest keeps its initialisation
+    l.read_weights(r);
+    ++loaded;
+  }
+  if (!r.at_end() && (cutoff < 0 || cutoff >= static_cast<int>(net.layers.size())))
+    warn_at(path, 0, std::to_string(r.remaining()) + " trailing bytes after the last layer (made for another cfg?)");
+  return loaded;
+}
+
+void save_weights(const Network& net, const std::string& path, int cutoff) {
+  WeightWriter w;
+  int32_t header[3] = {0, 2, 5};
+  uint64_t seen = net.seen;
+  std::vector<char>& bytes = w.bytes();
+  bytes.insert(bytes.end(), reinterpret_cast<char*>(header), reinterpret_cast<char*>(header) + 12);
+  bytes.insert(bytes.end(), reinterpret_cast<char*>(&seen), reinterpret_cast<char*>(&seen) + 8);
+  int n = static_cast<int>(net.layers.size());
+  if (cutoff >= 0 && cutoff < n) n = cutoff;
+  for (int i = 0; i < n; ++i)
+    if (net.layers[i]->has_weights()) net.layers[i]->write_weights(w);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) fail_at(path, 0, "cannot write weights file (cannot create " + tmp + ")");
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      fail_at(path, 0, "cannot write weights file (disk full?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    fail_at(path, 0, "cannot rename " + tmp + " to it");
+  }
+}
+
+}  // namespace dn

@@ -1,0 +1,71 @@
+#pragma once
+// A network built from a Darknet cfg: [net] parameters plus the layers in order.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cfg/cfg.hpp"
+#include "layers/layer.hpp"
+
+namespace dn {
+
+class YoloLayer;
+
+struct NetParams {
+  int batch = 1, subdivisions = 1;
+  int width = 416, height = 416, channels = 3;
+  float momentum = .9f, decay = .0005f;
+  float learning_rate = .001f;
+  int burn_in = 0, max_batches = 0;
+  float power = 4.f;  // burn-in exponent
+  std::string policy = "constant";
+  std::vector<int> steps;
+  std::vector<float> scales;
+  int step = 1;        // policy=step
+  float gamma = 1.f;   // policy=step/exp
+  float poly_power = 4.f;
+  float angle = 0, saturation = 1, exposure = 1, hue = 0;
+  int letter_box = 0, flip = 1;
+};
+
+class Network {
+ public:
+  NetParams params;
+  std::string cfg_path;
+  std::vector<std::unique_ptr<Layer>> layers;
+  uint64_t seen = 0;  // images trained on
+  int batch = 1;      // current mini-batch (images per forward)
+  bool training = false;
+
+  int input_size() const { return params.channels * params.height * params.width; }
+  Layer& layer(int i) { return *layers[i]; }
+  std::vector<YoloLayer*> yolo_layers();
+
+  // Runs the network over batch images (NCHW, input_size() floats each).
+  void forward(const float* input, bool reference = false);
+  // Training pass: forward with batch statistics and targets, then backward.
+  // truths[b] are image b's boxes (relative to the network input).
+  void forward_backward(const float* input, const std::vector<std::vector<Truth>>& truths);
+  void update(const UpdateArgs& a);
+  void set_batch(int b);
+  void resize(int w, int h);  // new input size (multi-scale training)
+  void set_training(bool on);
+  double flops() const;  // per image
+  void print_summary(FILE* f) const;
+
+ private:
+  void run_forward(const float* input, RunContext& ctx);
+};
+
+// Builds the network; batch_override > 0 replaces [net] batch (as Darknet's test mode sets 1).
+std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override = 1);
+std::unique_ptr<Network> load_network(const std::string& cfg_path, int batch_override = 1);
+
+// Weights files: see ../shared/docs/compat.md. cutoff < 0 means all layers.
+// Reading stops cleanly at end-of-file on a layer boundary (partial backbone); returns the
+// number of layers with weights that were loaded.
+int load_weights(Network& net, const std::string& path, int cutoff = -1);
+// Writes version 0.2.5 with a 64-bit seen, to path.tmp then renamed.
+void save_weights(const Network& net, const std::string& path, int cutoff = -1);
+
+}  // namespace dn
