@@ -64,6 +64,8 @@ class Layer {
   virtual std::vector<std::pair<float*, float*>> parameters() { return {}; }
   virtual std::vector<size_t> parameter_sizes() const { return {}; }
   virtual double flops() const { return 0; }  // per image, multiply-add = 2
+  // The loss this layer computed in the last training forward (summed over the mini-batch).
+  virtual double loss() const { return 0; }
   virtual std::string describe() const;
 
   int index = 0;

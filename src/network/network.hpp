@@ -17,13 +17,12 @@ struct NetParams {
   float momentum = .9f, decay = .0005f;
   float learning_rate = .001f;
   int burn_in = 0, max_batches = 0;
-  float power = 4.f;  // burn-in exponent
+  float power = 4.f;  // burn-in exponent, and the exponent of policy=poly (one key, as Darknet)
   std::string policy = "constant";
   std::vector<int> steps;
   std::vector<float> scales;
   int step = 1;        // policy=step
   float gamma = 1.f;   // policy=step/exp
-  float poly_power = 4.f;
   float angle = 0, saturation = 1, exposure = 1, hue = 0;
   int letter_box = 0, flip = 1;
 };
