@@ -194,6 +194,8 @@ int load_weights(Network& net, const std::string& path, int cutoff) {
   if (major < 0 || major > 1000 || minor < 0 || minor > 1000)
     fail_at(path, 0, "not a Darknet weights file (header version " + std::to_string(major) + "." + std::to_string(minor) + ")");
   size_t pos = 12;
+  // 0.2 and later store a 64-bit seen: check the header is whole before reading it.
+  if (major * 10 + minor >= 2 && bytes.size() < 20) fail_at(path, 0, "file ends inside its header");
   if (major * 10 + minor >= 2) {
     uint64_t seen;
     std::memcpy(&seen, bytes.data() + 12, 8);
@@ -205,7 +207,6 @@ int load_weights(Network& net, const std::string& path, int cutoff) {
     net.seen = seen;
     pos = 16;
   }
-  if (bytes.size() < pos) fail_at(path, 0, "file ends inside its header");
   WeightReader r(path, std::move(bytes), pos);
   int loaded = 0;
   int n = static_cast<int>(net.layers.size());

@@ -1,0 +1,339 @@
+// Building networks from cfg files: the four original Darknet cfgs build unchanged with the
+// expected layers and YOLO output shapes, and every build-time error names file:line and says what
+// is wrong. (Parser-only checks and .data files: test_cfg.cpp.)
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/error.hpp"
+#include "layers/convolutional.hpp"
+#include "layers/maxpool.hpp"
+#include "layers/route.hpp"
+#include "layers/shortcut.hpp"
+#include "layers/upsample.hpp"
+#include "layers/yolo.hpp"
+#include "net_fixtures.hpp"
+#include "network/network.hpp"
+
+namespace dn {
+namespace {
+
+const std::string kCfgDir = std::string(DN_SHARED_DIR) + "/darknet-cfg/";
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "' lacks '" << (needle) << "'"
+
+template <typename Fn>
+std::string error_of(Fn fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a dn::Error";
+  return "";
+}
+
+// Writes `text` to <temp>/<name> and returns the path, so that errors name a real file.
+std::string write_cfg(const std::string& name, const std::string& text) {
+  std::string path = testing::temp_dir("netcfg") + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// The error message of building `text` saved as `name`, checked to start with "<path>:<line>: ".
+std::string build_error(const std::string& name, const std::string& text, int line) {
+  std::string path = write_cfg(name, text);
+  std::string msg = error_of([&] { load_network(path); });
+  std::string where = path + ":" + std::to_string(line) + ": ";
+  EXPECT_EQ(msg.rfind(where, 0), 0u) << "'" << msg << "' should start with '" << where << "'";
+  return msg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The original cfgs.
+
+struct Expected {
+  const char* file;
+  int layers;
+  int width;
+  int classes;
+  std::vector<int> yolo_index;  // layer indices of the [yolo] layers
+  std::vector<int> grid;        // their output width = height
+};
+
+void check_original(const Expected& e) {
+  SCOPED_TRACE(e.file);
+  ::testing::internal::CaptureStderr();
+  auto net = load_network(kCfgDir + e.file);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  // The original cfgs use only keys we know: no unused-key warnings.
+  EXPECT_EQ(err.find("warning"), std::string::npos) << err;
+  EXPECT_EQ(net->cfg_path, kCfgDir + e.file);
+  EXPECT_EQ(net->batch, 1);
+  ASSERT_EQ(static_cast<int>(net->layers.size()), e.layers);
+  EXPECT_EQ(net->params.width, e.width);
+  EXPECT_EQ(net->params.height, e.width);
+  EXPECT_EQ(net->params.channels, 3);
+  auto yolos = net->yolo_layers();
+  ASSERT_EQ(yolos.size(), e.yolo_index.size());
+  for (size_t k = 0; k < yolos.size(); ++k) {
+    const YoloLayer& y = *yolos[k];
+    EXPECT_EQ(y.index, e.yolo_index[k]);
+    EXPECT_EQ(y.classes, e.classes);
+    EXPECT_EQ(y.num(), 3);
+    EXPECT_EQ(y.out, (Shape{3 * (e.classes + 5), e.grid[k], e.grid[k]}));
+    EXPECT_EQ(y.output.size(), y.out.size());
+    // The conv in front of each head has (classes + 5) * 3 linear filters, without batch norm.
+    auto* head = dynamic_cast<ConvolutionalLayer*>(net->layers[y.index - 1].get());
+    ASSERT_NE(head, nullptr);
+    EXPECT_EQ(head->filters, 3 * (e.classes + 5));
+    EXPECT_FALSE(head->batch_normalize);
+    EXPECT_EQ(head->activation, Activation::Linear);
+  }
+  for (size_t i = 0; i < net->layers.size(); ++i) EXPECT_EQ(net->layers[i]->index, static_cast<int>(i));
+}
+
+TEST(OriginalCfgs, Yolov3) {
+  check_original({"yolov3.cfg", 107, 608, 80, {82, 94, 106}, {19, 38, 76}});
+  auto net = load_network(kCfgDir + "yolov3.cfg");
+  // Darknet-53 backbone: layer 0 is 32 3x3 filters, layer 1 halves the size; 75 convs in all.
+  auto* c0 = dynamic_cast<ConvolutionalLayer*>(net->layers[0].get());
+  ASSERT_NE(c0, nullptr);
+  EXPECT_EQ(c0->out, (Shape{32, 608, 608}));
+  EXPECT_EQ(net->layers[1]->out, (Shape{64, 304, 304}));
+  int convs = 0, shortcuts = 0, routes = 0, upsamples = 0;
+  for (auto& l : net->layers) {
+    convs += dynamic_cast<ConvolutionalLayer*>(l.get()) != nullptr;
+    shortcuts += dynamic_cast<ShortcutLayer*>(l.get()) != nullptr;
+    routes += dynamic_cast<RouteLayer*>(l.get()) != nullptr;
+    upsamples += dynamic_cast<UpsampleLayer*>(l.get()) != nullptr;
+  }
+  EXPECT_EQ(convs, 75);
+  EXPECT_EQ(shortcuts, 23);
+  EXPECT_EQ(routes, 4);
+  EXPECT_EQ(upsamples, 2);
+  // Layer 86: route -1, 61 concatenates the upsampled 256 channels with layer 61's 512.
+  auto* r = dynamic_cast<RouteLayer*>(net->layers[86].get());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->sources, (std::vector<int>{85, 61}));
+  EXPECT_EQ(r->out, (Shape{768, 38, 38}));
+  // 62001757 parameters (weights, biases and batch-norm scales/statistics) as Darknet counts them.
+  size_t params = 0;
+  for (auto& l : net->layers)
+    if (auto* c = dynamic_cast<ConvolutionalLayer*>(l.get()))
+      params += c->weights.size() + c->biases.size() + c->scales.size() + c->rolling_mean.size() +
+                c->rolling_variance.size();
+  EXPECT_EQ(params, 62001757u);
+}
+
+TEST(OriginalCfgs, Yolov3Tiny) {
+  check_original({"yolov3-tiny.cfg", 24, 416, 80, {16, 23}, {13, 26}});
+  auto net = load_network(kCfgDir + "yolov3-tiny.cfg");
+  // The size=2 stride=1 maxpool keeps 13x13.
+  auto* m = dynamic_cast<MaxpoolLayer*>(net->layers[11].get());
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->in, (Shape{512, 13, 13}));
+  EXPECT_EQ(m->out, (Shape{512, 13, 13}));
+  auto* r = dynamic_cast<RouteLayer*>(net->layers[20].get());
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->sources, (std::vector<int>{19, 8}));
+  EXPECT_EQ(r->out, (Shape{384, 26, 26}));
+}
+
+TEST(OriginalCfgs, Yolov3Voc) { check_original({"yolov3-voc.cfg", 107, 416, 20, {82, 94, 106}, {13, 26, 52}}); }
+
+TEST(OriginalCfgs, Yolov3OpenImages) {
+  check_original({"yolov3-openimages.cfg", 107, 608, 601, {82, 94, 106}, {19, 38, 76}});
+}
+
+TEST(OriginalCfgs, BatchOverride) {
+  // batch_override <= 0 keeps [net] batch / subdivisions (64/16 in yolov3-tiny's training lines
+  // is commented out: batch=1).
+  auto net = build_network(parse_cfg_text("[net]\nbatch=8\nsubdivisions=2\nwidth=8\nheight=8\nchannels=1\n"
+                                          "[convolutional]\nfilters=2\nsize=1\nactivation=linear\n",
+                                          "b.cfg"),
+                           0);
+  EXPECT_EQ(net->batch, 4);
+  EXPECT_EQ(net->layers[0]->output.size(), 4u * 2 * 8 * 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build errors: one test per case, each naming file:line and what is wrong.
+
+const std::string kNet = "[net]\nwidth=32\nheight=32\nchannels=3\n";  // lines 1-4
+
+TEST(CfgBuildErrors, UnknownSection) {
+  std::string msg = build_error("unknown.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=4\nsize=3\nactivation=leaky\n"  // 5-8
+                                    "[convolutionnal]\nfilters=4\n",                          // 9
+                                9);
+  EXPECT_CONTAINS(msg, "unknown section [convolutionnal]");
+}
+
+TEST(CfgBuildErrors, MalformedLine) {
+  std::string msg = build_error("malformed.cfg", kNet + "[convolutional]\nfilters=4\nsize 3\n", 7);
+  EXPECT_CONTAINS(msg, "malformed line");
+  EXPECT_CONTAINS(msg, "size 3");
+}
+
+TEST(CfgBuildErrors, BadNumber) {
+  std::string msg = build_error("badnumber.cfg", kNet + "[convolutional]\nsize=3\nfilters=abc\n", 7);
+  EXPECT_CONTAINS(msg, "'filters'");
+  EXPECT_CONTAINS(msg, "'abc'");
+  EXPECT_CONTAINS(msg, "bad integer");
+}
+
+TEST(CfgBuildErrors, BadActivation) {
+  std::string msg = build_error("badact.cfg", kNet + "[convolutional]\nsize=3\nfilters=4\nactivation=leakyy\n", 8);
+  EXPECT_CONTAINS(msg, "leakyy");
+}
+
+TEST(CfgBuildErrors, ConvWithoutFilters) {
+  std::string msg = build_error("nofilters.cfg", kNet + "\n[convolutional]\nsize=3\nactivation=leaky\n", 6);
+  EXPECT_CONTAINS(msg, "[convolutional]");
+  EXPECT_CONTAINS(msg, "missing required key 'filters'");
+}
+
+TEST(CfgBuildErrors, YoloWithoutClasses) {
+  std::string msg = build_error("noclasses.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n"  // 5-8
+                                    "[yolo]\nmask=0,1,2\nanchors=10,14,23,27,37,58\nnum=3\n",   // 9-12
+                                9);
+  EXPECT_CONTAINS(msg, "[yolo]");
+  EXPECT_CONTAINS(msg, "missing required key 'classes'");
+}
+
+TEST(CfgBuildErrors, RouteIndexOutOfRange) {
+  std::string msg = build_error("route.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=4\nsize=3\n"  // 5-7: layer 0
+                                    "[maxpool]\nsize=2\nstride=2\n"         // 8-10: layer 1
+                                    "[route]\nlayers=-1,-5\n",              // 11-12: layer 2
+                                12);
+  EXPECT_CONTAINS(msg, "-5");
+  EXPECT_CONTAINS(msg, "out of range");
+  EXPECT_CONTAINS(msg, "layer 2");
+}
+
+TEST(CfgBuildErrors, RouteForwardReference) {
+  std::string msg = build_error("route_fwd.cfg", kNet + "[convolutional]\nfilters=4\nsize=3\n[route]\nlayers=1\n", 9);
+  EXPECT_CONTAINS(msg, "out of range");
+}
+
+TEST(CfgBuildErrors, RouteSizeMismatch) {
+  std::string msg = build_error("route_size.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=4\nsize=3\npad=1\n"  // 5-8: layer 0, 32x32
+                                    "[maxpool]\nsize=2\nstride=2\n"                // 9-11: layer 1, 16x16
+                                    "[route]\nlayers=-1,0\n",                      // 12-13
+                                13);
+  EXPECT_CONTAINS(msg, "different sizes");
+}
+
+TEST(CfgBuildErrors, ShortcutIndexOutOfRange) {
+  std::string msg = build_error("shortcut.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=4\nsize=3\npad=1\n"  // 5-8: layer 0
+                                    "[convolutional]\nfilters=4\nsize=3\npad=1\n"  // 9-12: layer 1
+                                    "[shortcut]\nactivation=linear\nfrom=-3\n",    // 13-15: layer 2
+                                15);
+  EXPECT_CONTAINS(msg, "[shortcut]");
+  EXPECT_CONTAINS(msg, "-3");
+  EXPECT_CONTAINS(msg, "out of range");
+}
+
+TEST(CfgBuildErrors, ShortcutShapeMismatch) {
+  std::string msg = build_error("shortcut_shape.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=4\nsize=3\npad=1\n"  // 5-8
+                                    "[convolutional]\nfilters=8\nsize=3\npad=1\n"  // 9-12
+                                    "[shortcut]\nfrom=-2\n",                       // 13-14
+                                14);
+  EXPECT_CONTAINS(msg, "differs");
+}
+
+TEST(CfgBuildErrors, MaskBeyondAnchors) {
+  std::string msg = build_error("mask.cfg",
+                                kNet +
+                                    "[convolutional]\nfilters=21\nsize=1\nactivation=linear\n"  // 5-8
+                                    "[yolo]\nmask=0,1,3\nanchors=10,14,23,27,37,58\nclasses=2\n",  // 9-12
+                                10);
+  EXPECT_CONTAINS(msg, "mask index 3");
+  EXPECT_CONTAINS(msg, "3 anchors");
+}
+
+TEST(CfgBuildErrors, YoloFiltersMismatchNamesTheConvFiltersLine) {
+  // classes=80, 3 masks: the conv must have (80 + 5) * 3 = 255 filters.
+  std::string msg = build_error("filters.cfg",
+                                kNet +
+                                    "[convolutional]\nsize=1\nstride=1\n"     // 5-7
+                                    "filters=256\n"                           // 8
+                                    "activation=linear\n"                     // 9
+                                    "\n[yolo]\nmask=0,1,2\n"                  // 10-12
+                                    "anchors=10,14,23,27,37,58\nclasses=80\nnum=3\n",
+                                8);
+  EXPECT_CONTAINS(msg, "filters=256");
+  EXPECT_CONTAINS(msg, "255");
+  EXPECT_CONTAINS(msg, "classes 80");
+  EXPECT_CONTAINS(msg, ":11");  // and says where the [yolo] is
+}
+
+TEST(CfgBuildErrors, FirstSectionNotNet) {
+  std::string msg = build_error("notnet.cfg", "[convolutional]\nfilters=4\nsize=3\n[net]\nwidth=32\n", 1);
+  EXPECT_CONTAINS(msg, "[net]");
+}
+
+TEST(CfgBuildErrors, NetWithoutWidth) {
+  std::string msg = build_error("nowidth.cfg", "[net]\nheight=32\n[convolutional]\nfilters=4\nsize=3\n", 1);
+  EXPECT_CONTAINS(msg, "width");
+}
+
+TEST(CfgBuildErrors, KernelLargerThanInput) {
+  std::string msg = build_error("kernel.cfg", "[net]\nwidth=2\nheight=2\n[convolutional]\nfilters=4\nsize=5\n", 6);
+  EXPECT_CONTAINS(msg, "kernel");
+}
+
+TEST(CfgBuildErrors, GroupsMustDivideChannels) {
+  std::string msg = build_error("groups.cfg", kNet + "[convolutional]\nfilters=4\nsize=3\ngroups=2\n", 8);
+  EXPECT_CONTAINS(msg, "groups=2");
+}
+
+TEST(CfgBuildWarnings, UnknownKeyWarnsButBuilds) {
+  std::string path = write_cfg("unknownkey.cfg", kNet +
+                                                     "[convolutional]\nfilters=4\nsize=3\n"  // 5-7
+                                                     "fliters=8\n"                           // 8
+                                                     "[maxpool]\nsize=2\nstride=2\n"         // 9-11
+                                                     "sride=3\n");                           // 12
+  ::testing::internal::CaptureStderr();
+  std::unique_ptr<Network> net;
+  try {
+    net = load_network(path);
+  } catch (const Error& e) {
+    ADD_FAILURE() << "unexpected error: " << e.what();
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->layers.size(), 2u);
+  EXPECT_CONTAINS(err, path + ":8: warning");
+  EXPECT_CONTAINS(err, "fliters");
+  EXPECT_CONTAINS(err, path + ":12: warning");
+  EXPECT_CONTAINS(err, "sride");
+}
+
+TEST(CfgBuildWarnings, UnknownNetKeyWarns) {
+  std::string path = write_cfg("unknownnet.cfg", "[net]\nwidth=8\nheight=8\nlearnig_rate=0.1\n[avgpool]\n");
+  ::testing::internal::CaptureStderr();
+  auto net = load_network(path);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_CONTAINS(err, path + ":4: warning");
+  EXPECT_CONTAINS(err, "learnig_rate");
+}
+
+}  // namespace
+}  // namespace dn
