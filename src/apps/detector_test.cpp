@@ -47,7 +47,11 @@ static int test_images(const std::string& cfg, const std::string& weights, const
     std::fflush(stdout);
     draw_detections(im, dets, names, thresh);
     save_image(im, "predictions.jpg");
-    json += (frame ? ",\n" : "") + detections_json(++frame, path, dets, names, thresh);
+    // Separate statements: reading frame and ++frame in one expression is unsequenced (the
+    // comma could come first and make the JSON invalid).
+    if (frame > 0) json += ",\n";
+    ++frame;
+    json += detections_json(frame, path, dets, names, thresh);
     return true;
   };
   if (!image.empty()) {
