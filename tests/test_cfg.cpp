@@ -20,8 +20,21 @@ namespace {
 
 const std::string kCfgDir = std::string(DN_SHARED_DIR) + "/darknet-cfg/";
 
+// All temporary files live under one folder per process, removed at exit.
+const std::filesystem::path& temp_root() {
+  static const struct Root {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("dn_test_cfg_" + std::to_string(::getpid()));
+    ~Root() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } root;
+  return root.path;
+}
+
 std::string make_temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("dn_test_cfg_" + name + "_" + std::to_string(::getpid()));
+  auto dir = temp_root() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
