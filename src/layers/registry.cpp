@@ -143,10 +143,7 @@ std::unique_ptr<Layer> make_yolo(const CfgSection& s, const BuildInfo& b) {
     s.fail("", msg);
   }
   auto y = std::make_unique<YoloLayer>(classes, mask, anchors);
-  y->ignore_thresh = s.get_float("ignore_thresh", .5f);
-  y->truth_thresh = s.get_float("truth_thresh", 1.f);
-  y->jitter = s.get_float("jitter", .3f);
-  y->random = s.get_int("random", 0);
+  read_yolo_training_keys(*y, s);  // thresholds, jitter, random, losses (layers/yolo_cfg.cpp)
   return y;
 }
 

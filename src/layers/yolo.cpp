@@ -1,29 +1,71 @@
 #include "layers/yolo.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
+#include "core/error.hpp"
+#include "layers/convolutional.hpp"
+#include "layers/yolo_targets.hpp"
+#include "layers/yolo_terms.hpp"
+
 namespace dn {
 
-YoloLayer::YoloLayer(int c, std::vector<int> m, std::vector<float> a) : classes(c), mask(std::move(m)), anchors(std::move(a)) {}
+YoloLayer::YoloLayer(int c, std::vector<int> m, std::vector<float> a)
+    : classes(c), mask(std::move(m)), anchors(std::move(a)) {
+  set_losses("bce", default_loss_params("bce"), "bce", default_loss_params("bce"));
+}
 
 void YoloLayer::resize(int b, Shape s) {
   batch = b;
   in = s;
   out = s;
   allocate_outputs();
+  loss_delta.clear();
+}
+
+void YoloLayer::set_losses(const std::string& obj_name, const LossParams& obj_params, const std::string& cls_name,
+                           const LossParams& cls_params) {
+  // Build everything first, so that a throw leaves the layer as it was.
+  std::unique_ptr<Loss> obj = make_loss(obj_name, obj_params);
+  std::unique_ptr<Loss> cls;
+  std::unique_ptr<SoftmaxLoss> cls_softmax;
+  if (is_softmax_loss(cls_name))
+    cls_softmax = make_softmax_loss(cls_name, cls_params);
+  else
+    cls = make_loss(cls_name, cls_params);
+  obj_loss_ = std::move(obj);
+  cls_loss_ = std::move(cls);
+  cls_softmax_ = std::move(cls_softmax);
+}
+
+std::string YoloLayer::loss_summary() const {
+  return "box=mse, obj=" + obj_loss_->describe() + ", cls=" + (cls_loss_ ? cls_loss_->describe() : cls_softmax_->describe());
 }
 
 std::string YoloLayer::describe() const {
-  char buf[120];
-  std::snprintf(buf, sizeof buf, "yolo       %d classes, %d anchors, %d x %d", classes, num(), out.w, out.h);
-  return buf;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "yolo       %d classes, %d anchors, %d x %d; ", classes, num(), out.w, out.h);
+  std::string s = buf + loss_summary();
+  if (iou_normalizer != 1 || obj_normalizer != 1 || cls_normalizer != 1) {
+    std::snprintf(buf, sizeof buf, "; normalizer iou %g, obj %g, cls %g", iou_normalizer, obj_normalizer, cls_normalizer);
+    s += buf;
+  }
+  if (label_smooth_eps > 0) {
+    std::snprintf(buf, sizeof buf, "; label_smooth_eps %g", label_smooth_eps);
+    s += buf;
+  }
+  if (bias_prior > 0) {
+    std::snprintf(buf, sizeof buf, "; bias_prior %g", bias_prior);
+    s += buf;
+  }
+  return s;
 }
 
 static inline float logistic(float x) { return 1.f / (1.f + std::exp(-x)); }
 
-void YoloLayer::forward(RunContext&, const float* input) {
+void YoloLayer::forward(RunContext& ctx, const float* input) {
   std::memcpy(output.data(), input, output.size() * sizeof(float));
   const int hw = out.h * out.w;
   for (int b = 0; b < batch; ++b)
@@ -31,15 +73,96 @@ void YoloLayer::forward(RunContext&, const float* input) {
       // tx, ty
       float* p = output.data() + entry_index(b, n, 0, 0);
       for (int i = 0; i < 2 * hw; ++i) p[i] = logistic(p[i]);
-      // objectness and classes
+      // objectness, and the classes unless they are a softmax
       p = output.data() + entry_index(b, n, 4, 0);
-      for (int i = 0; i < (1 + classes) * hw; ++i) p[i] = logistic(p[i]);
+      const int logistic_entries = cls_softmax_ ? 1 : 1 + classes;
+      for (int i = 0; i < logistic_entries * hw; ++i) p[i] = logistic(p[i]);
+      if (cls_softmax_) {
+        float* c = output.data() + entry_index(b, n, 5, 0);
+        for (int loc = 0; loc < hw; ++loc) {
+          float mx = c[loc];
+          for (int k = 1; k < classes; ++k) mx = std::max(mx, c[k * hw + loc]);
+          float sum = 0;
+          for (int k = 0; k < classes; ++k) sum += (c[k * hw + loc] = std::exp(c[k * hw + loc] - mx));
+          for (int k = 0; k < classes; ++k) c[k * hw + loc] /= sum;
+        }
+      }
     }
+  if (ctx.train && ctx.truths) {
+    compute_loss(input, *ctx.truths, ctx.net_w, ctx.net_h);
+  } else {
+    loss_delta.clear();
+  }
 }
+
+double YoloLayer::compute_loss(const float* input, const std::vector<std::vector<Truth>>& truths, int net_w,
+                               int net_h) {
+  if (static_cast<int>(truths.size()) != batch)
+    fail("[yolo] layer " + std::to_string(index) + ": " + std::to_string(truths.size()) +
+         " images of truths for a mini-batch of " + std::to_string(batch));
+  loss_delta.assign(output.size(), 0.f);
+  double box = 0, obj = 0, cls = 0;
+  YoloStatsAccumulator acc;
+  for (int b = 0; b < batch; ++b) {
+    const float* logits = input + static_cast<size_t>(b) * out.size();
+    float* grad = loss_delta.data() + static_cast<size_t>(b) * out.size();
+    const YoloTargets t = assign_targets(*this, logits, truths[b], net_w, net_h);
+    box += yolo_box_term(*this, logits, t, truths[b], net_w, net_h, grad);
+    obj += yolo_objectness_term(*this, logits, t, grad);
+    cls += yolo_class_term(*this, logits, t, grad);
+    acc.add_image(*this, logits, t, truths[b], net_w, net_h);
+  }
+  stats = acc.finish(box, obj, cls);
+  return stats.total_loss();
+}
+
+std::string YoloLayer::stats_line() const { return format_yolo_stats(*this, stats); }
 
 void YoloLayer::backward(RunContext&, const float*, float* input_delta) {
   if (!input_delta) return;
-  for (size_t i = 0; i < delta.size(); ++i) input_delta[i] += delta[i];
+  // Whatever later layers sent into delta (normally nothing), chained through the output functions.
+  if (!delta.empty() && std::any_of(delta.begin(), delta.end(), [](float v) { return v != 0.f; })) {
+    const int hw = out.h * out.w;
+    for (int b = 0; b < batch; ++b)
+      for (int n = 0; n < num(); ++n) {
+        for (int e = 0; e < 5 + classes; ++e) {
+          if (e >= 5 && cls_softmax_) continue;
+          const size_t base = entry_index(b, n, e, 0);
+          for (int loc = 0; loc < hw; ++loc) {
+            const float d = delta[base + loc], o = output[base + loc];
+            input_delta[base + loc] += (e == 2 || e == 3) ? d : d * o * (1.f - o);
+          }
+        }
+        if (cls_softmax_) {  // softmax Jacobian: dz_j = p_j (d_j - sum_k d_k p_k)
+          const size_t base = entry_index(b, n, 5, 0);
+          for (int loc = 0; loc < hw; ++loc) {
+            float dot = 0;
+            for (int k = 0; k < classes; ++k) dot += delta[base + k * hw + loc] * output[base + k * hw + loc];
+            for (int k = 0; k < classes; ++k) {
+              const size_t i = base + k * hw + loc;
+              input_delta[i] += output[i] * (delta[i] - dot);
+            }
+          }
+        }
+      }
+  }
+  if (loss_delta.size() == output.size())
+    for (size_t i = 0; i < loss_delta.size(); ++i) input_delta[i] += loss_delta[i];
+}
+
+bool YoloLayer::apply_bias_prior(ConvolutionalLayer& conv) const {
+  if (bias_prior <= 0) return false;
+  if (!(bias_prior < 1)) fail("[yolo] bias_prior must be in (0, 1), got " + std::to_string(bias_prior));
+  const int per_anchor = 5 + classes;
+  if (conv.filters != num() * per_anchor || static_cast<int>(conv.biases.size()) != conv.filters)
+    fail("[yolo] layer " + std::to_string(index) + ": bias_prior needs the convolution before it to have " +
+         std::to_string(num() * per_anchor) + " filters (with biases allocated), it has " +
+         std::to_string(conv.filters));
+  const float bias = -std::log((1.f - bias_prior) / bias_prior);
+  for (int n = 0; n < num(); ++n)
+    for (int e = 4; e < per_anchor; ++e) conv.biases[n * per_anchor + e] = bias;
+  conv.weights_changed();
+  return true;
 }
 
 Box YoloLayer::get_box(int b, int n, int i, int j, int net_w, int net_h) const {

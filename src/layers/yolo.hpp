@@ -1,19 +1,48 @@
 #pragma once
+// [yolo]: the YOLOv3 detection head and its training loss (docs/yolo_layer.md).
+//
+// The layer is split by concern:
+//   yolo.hpp/.cpp          the layer: decoding (forward), the loss over a mini-batch, backward
+//   yolo_targets.hpp/.cpp  target assignment: responsible anchors, ignored predictions
+//   yolo_terms.hpp/.cpp    the box term (squared error) and the objectness and class terms
+//                          (through dn::Loss / dn::SoftmaxLoss)
+//   yolo_stats.hpp/.cpp    Darknet's per-layer statistics plus the loss of each term
+//   yolo_cfg.cpp           the [yolo] loss keys (called by make_yolo in registry.cpp)
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "layers/layer.hpp"
+#include "layers/yolo_stats.hpp"
+#include "losses/loss.hpp"
 
 namespace dn {
 
-// [yolo]: YOLOv3 detection head over the previous layer's (5 + classes) * len(mask) channels.
-// Output layout per image: [anchor n][entry][h][w], entry = tx, ty, tw, th, objectness, classes...
-// After forward, x, y, objectness and classes have been through the logistic; w, h stay raw.
+class CfgSection;
+class ConvolutionalLayer;
+
+// Input (the logits) and output per image: [anchor n][entry][h][w], entry = tx, ty, tw, th,
+// objectness, classes... After forward, x, y and objectness have been through the logistic; the
+// classes through the logistic too, or through a softmax over the classes of each anchor when the
+// class loss is a softmax loss; w, h stay raw.
+//
+// Training (forward with ctx.train and ctx.truths): the loss of every image of the mini-batch is
+// computed from the input logits and SUMMED over the mini-batch (the optimiser divides by the
+// batch size). Its gradient with respect to the input is kept in loss_delta, and backward adds
+// it (plus whatever arrived in delta from later layers, chained through the output functions)
+// into input_delta.
 class YoloLayer : public Layer {
  public:
+  // Stock YOLOv3: bce on objectness and classes, all normalizers 1.
   YoloLayer(int classes, std::vector<int> mask, std::vector<float> anchors);
   const char* type() const override { return "yolo"; }
   void resize(int batch, Shape in) override;
   void forward(RunContext& ctx, const float* input) override;
   void backward(RunContext& ctx, const float* input, float* input_delta) override;
+  // One line with the geometry and the losses in use (printed at network load).
   std::string describe() const override;
+  // The loss of the last training forward, summed over the mini-batch (= stats.total_loss()).
+  double loss() const override { return stats.total_loss(); }
 
   int num() const { return static_cast<int>(mask.size()); }
   // Index of entry `entry` of anchor n at cell loc (= y*w + x) of image b.
@@ -23,11 +52,54 @@ class YoloLayer : public Layer {
   // Decoded box (relative to the network input) of anchor n at cell (i, j) of image b.
   Box get_box(int b, int n, int i, int j, int net_w, int net_h) const;
 
+  // ---- losses ------------------------------------------------------------------------------
+  // Replaces the objectness and class losses (the class loss may be a softmax loss). Throws
+  // dn::Error for an unknown name or a bad parameter (the cfg reader adds file:line); on error
+  // the layer keeps its previous losses.
+  void set_losses(const std::string& obj_name, const LossParams& obj_params, const std::string& cls_name,
+                  const LossParams& cls_params);
+  const Loss& objectness_loss() const { return *obj_loss_; }
+  const Loss* class_loss() const { return cls_loss_.get(); }                   // nullptr if softmax
+  const SoftmaxLoss* class_softmax_loss() const { return cls_softmax_.get(); }  // nullptr if element-wise
+  // "box=mse, obj=focal(gamma=2, alpha=0.25), cls=bce".
+  std::string loss_summary() const;
+
+  // ---- training ----------------------------------------------------------------------------
+  // The loss of the mini-batch: input[batch][num][5+classes][h][w] (the logits), truths[batch].
+  // Fills loss_delta with dLoss/d(input) and stats, and returns stats.total_loss(). forward calls
+  // it in training; tests call it directly.
+  double compute_loss(const float* input, const std::vector<std::vector<Truth>>& truths, int net_w, int net_h);
+  // Darknet-style statistics line of the last training forward, e.g.
+  // "v3 (box=mse, obj=bce, cls=bce; normalizer iou: 1.00, obj: 1.00, cls: 1.00) Region 82 Avg IOU: ..."
+  std::string stats_line() const;
+  // RetinaNet's prior: sets the objectness and class biases of `conv` (the convolution feeding this
+  // layer, filters = num * (5 + classes)) to -log((1 - pi) / pi), pi = bias_prior. For training
+  // from scratch only (fine-tuning keeps the trained biases). Returns false and changes nothing
+  // when bias_prior is unset (0); throws dn::Error when conv does not match this layer.
+  bool apply_bias_prior(ConvolutionalLayer& conv) const;
+
   int classes;
   std::vector<int> mask;       // anchors used by this layer
   std::vector<float> anchors;  // all anchors, w,h pairs in network-input pixels
   float ignore_thresh = .5f, truth_thresh = 1.f, jitter = .3f;
   int random = 0;
+  // Weights of the three terms ([yolo] iou_normalizer, obj_normalizer, cls_normalizer).
+  float iou_normalizer = 1.f, obj_normalizer = 1.f, cls_normalizer = 1.f;
+  // Label smoothing of element-wise class targets: 1 -> 1 - eps/2, 0 -> eps/2 (AlexeyAB's rule).
+  float label_smooth_eps = 0.f;
+  float bias_prior = 0.f;  // pi in (0, 1); 0 = unset
+
+  YoloStats stats;                // of the last training forward (the whole mini-batch)
+  std::vector<float> loss_delta;  // dLoss/d(input), output's shape; empty outside training
+
+ private:
+  std::unique_ptr<Loss> obj_loss_, cls_loss_;
+  std::unique_ptr<SoftmaxLoss> cls_softmax_;
 };
+
+// Reads the [yolo] keys of training and of the losses (docs/yolo_layer.md) into l: thresholds,
+// jitter, random, loss=, obj_loss=, cls_loss=, focal_loss=, the loss parameters, normalizers,
+// bias_prior, label_smooth_eps and the accepted keys of later forks. Errors name file:line.
+void read_yolo_training_keys(YoloLayer& l, const CfgSection& s);
 
 }  // namespace dn
