@@ -13,6 +13,10 @@ Detector::Detector(const std::string& cfg_path, const std::string& weights_path,
   if (net_->yolo_layers().empty()) fail_at(cfg_path, 0, "the network has no [yolo] layer to detect with");
 }
 
+Detector::Detector(std::unique_ptr<Network> net, bool letterbox) : net_(std::move(net)), letterbox_(letterbox) {
+  if (net_->yolo_layers().empty()) fail_at(net_->cfg_path, 0, "the network has no [yolo] layer to detect with");
+}
+
 int Detector::classes() const { return const_cast<Network&>(*net_).yolo_layers().front()->classes; }
 
 std::vector<Detection> Detector::detect(const Image& im, float thresh, float nms, double* ms) {

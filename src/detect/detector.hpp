@@ -14,6 +14,7 @@ class Detector {
  public:
   // weights may be empty (random/initial weights, for tests).
   Detector(const std::string& cfg_path, const std::string& weights_path, bool letterbox = true);
+  Detector(std::unique_ptr<Network> net, bool letterbox);
   // Letterboxes (or stretches) the image to the network, runs it, and returns detections after
   // per-class NMS (nms <= 0 skips NMS). ms, if given, receives the network's time.
   std::vector<Detection> detect(const Image& im, float thresh, float nms = .45f, double* ms = nullptr);

@@ -116,10 +116,22 @@ void activate(Activation a, const float* x, float* y, size_t n) {
 }
 
 void activate_gradient(Activation a, const float* x, float* delta, size_t n) {
-  if (a == Activation::Linear) return;
   const long nn = static_cast<long>(n);
+  switch (a) {
+    case Activation::Linear:
+      return;
+    case Activation::Leaky:  // the common case: a vectorised loop
+#pragma omp parallel for simd schedule(static) if (nn > 65536)
+      for (long i = 0; i < nn; ++i) delta[i] *= x[i] > 0 ? 1.f : .1f;
+      return;
+    case Activation::Relu:
+#pragma omp parallel for simd schedule(static) if (nn > 65536)
+      for (long i = 0; i < nn; ++i) delta[i] *= x[i] > 0 ? 1.f : 0.f;
+      return;
+    default:
 #pragma omp parallel for schedule(static) if (nn > 16384)
-  for (long i = 0; i < nn; ++i) delta[i] *= activation_derivative(a, x[i]);
+      for (long i = 0; i < nn; ++i) delta[i] *= activation_derivative(a, x[i]);
+  }
 }
 
 }  // namespace dn

@@ -213,16 +213,21 @@ void ConvolutionalLayer::forward_training(const float* input) {
   } else {
     convolve(weights.data(), input, x_conv_.data());
     // Batch statistics per filter over the batch and spatial positions (biased variance).
+    // Sums per image plane in float (vectorised), across planes in double.
     const double count = static_cast<double>(batch) * N;
 #pragma omp parallel for schedule(static)
     for (int f = 0; f < filters; ++f) {
       double s = 0, ss = 0;
       for (int b = 0; b < batch; ++b) {
         const float* x = x_conv_.data() + (static_cast<size_t>(b) * filters + f) * N;
+        float ps = 0, pss = 0;
+#pragma omp simd reduction(+ : ps, pss)
         for (size_t i = 0; i < N; ++i) {
-          s += x[i];
-          ss += static_cast<double>(x[i]) * x[i];
+          ps += x[i];
+          pss += x[i] * x[i];
         }
+        s += ps;
+        ss += pss;
       }
       double m = s / count;
       double v = std::max(0.0, ss / count - m * m);
@@ -233,14 +238,16 @@ void ConvolutionalLayer::forward_training(const float* input) {
       float unbiased = count > 1 ? static_cast<float>(v * count / (count - 1)) : static_cast<float>(v);
       rolling_variance[f] = .99f * rolling_variance[f] + .01f * unbiased;
       const float inv = 1.f / std::sqrt(variance_[f] + kBnEps);
+      const float mu = mean_[f], sc = scales[f], bi = biases[f];
       for (int b = 0; b < batch; ++b) {
         size_t off = (static_cast<size_t>(b) * filters + f) * N;
         const float* x = x_conv_.data() + off;
         float* xn = x_norm_.data() + off;
         float* xa = x_act_.data() + off;
+#pragma omp simd
         for (size_t i = 0; i < N; ++i) {
-          xn[i] = (x[i] - mean_[f]) * inv;
-          xa[i] = xn[i] * scales[f] + biases[f];
+          xn[i] = (x[i] - mu) * inv;
+          xa[i] = xn[i] * sc + bi;
         }
       }
     }
@@ -258,27 +265,36 @@ void ConvolutionalLayer::backward(RunContext& ctx, const float* input, float* in
     for (int b = 0; b < batch; ++b) {
       size_t off = (static_cast<size_t>(b) * filters + f) * N;
       const float* d = delta.data() + off;
-      for (size_t i = 0; i < N; ++i) sb += d[i];
+      float psb = 0, pss = 0;
       if (batch_normalize) {
         const float* xn = x_norm_.data() + off;
-        for (size_t i = 0; i < N; ++i) ss += static_cast<double>(d[i]) * xn[i];
+#pragma omp simd reduction(+ : psb, pss)
+        for (size_t i = 0; i < N; ++i) {
+          psb += d[i];
+          pss += d[i] * xn[i];
+        }
+      } else {
+#pragma omp simd reduction(+ : psb)
+        for (size_t i = 0; i < N; ++i) psb += d[i];
       }
+      sb += psb;
+      ss += pss;
     }
     bias_grads[f] += static_cast<float>(sb);
     if (!batch_normalize) continue;
     scale_grads[f] += static_cast<float>(ss);
     // dL/dx_hat = delta * scale; dL/dx = inv/count * (count*dxh - sum(dxh) - x_hat*sum(dxh*x_hat)).
     const double count = static_cast<double>(batch) * N;
-    const double sum_dxh = sb * scales[f], sum_dxh_xh = ss * scales[f];
     const float inv = 1.f / std::sqrt(variance_[f] + kBnEps);
+    const float k1 = inv * scales[f];
+    const float k2 = static_cast<float>(sb * scales[f] / count);
+    const float k3 = static_cast<float>(ss * scales[f] / count);
     for (int b = 0; b < batch; ++b) {
       size_t off = (static_cast<size_t>(b) * filters + f) * N;
       float* d = delta.data() + off;
       const float* xn = x_norm_.data() + off;
-      for (size_t i = 0; i < N; ++i) {
-        double dxh = static_cast<double>(d[i]) * scales[f];
-        d[i] = static_cast<float>(inv * (dxh - sum_dxh / count - xn[i] * sum_dxh_xh / count));
-      }
+#pragma omp simd
+      for (size_t i = 0; i < N; ++i) d[i] = k1 * d[i] - inv * (k2 + xn[i] * k3);
     }
   }
   // Weight gradients and the input gradient, per image and group.

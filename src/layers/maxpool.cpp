@@ -1,5 +1,6 @@
 #include "layers/maxpool.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdio>
 
@@ -32,6 +33,24 @@ void MaxpoolLayer::forward(RunContext& ctx, const float* input) {
     const float* src = input + static_cast<size_t>(p) * in.h * in.w;
     float* dst = output.data() + static_cast<size_t>(p) * out.h * out.w;
     int* am = argmax_.data() + static_cast<size_t>(p) * out.h * out.w;
+    if (size == 2 && stride == 2 && off == 0 && 2 * out.h <= in.h && 2 * out.w <= in.w) {
+      // The common 2x2/2 window, always inside the input: no bounds checks.
+      for (int oy = 0; oy < out.h; ++oy) {
+        const float* r0 = src + 2 * oy * in.w;
+        const float* r1 = r0 + in.w;
+        for (int ox = 0; ox < out.w; ++ox) {
+          const int ix = 2 * ox;
+          float a = r0[ix], b = r0[ix + 1], c = r1[ix], d = r1[ix + 1];
+          float m = std::max(std::max(a, b), std::max(c, d));
+          dst[oy * out.w + ox] = m;
+          if (keep) {
+            int base = 2 * oy * in.w + ix;
+            am[oy * out.w + ox] = m == a ? base : m == b ? base + 1 : m == c ? base + in.w : base + in.w + 1;
+          }
+        }
+      }
+      continue;
+    }
     for (int oy = 0; oy < out.h; ++oy)
       for (int ox = 0; ox < out.w; ++ox) {
         float best = -FLT_MAX;

@@ -1,5 +1,6 @@
 #include "network/network.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,7 +14,7 @@
 
 namespace dn {
 
-static NetParams parse_net_section(const CfgSection& s) {
+NetParams parse_net_section(const CfgSection& s) {
   NetParams p;
   p.batch = s.get_int("batch", 1);
   p.subdivisions = s.get_int("subdivisions", 1);
@@ -131,11 +132,34 @@ void Network::set_training(bool on) {
   for (auto& l : layers) l->set_training(on);
 }
 
+using ProfileClock = std::chrono::steady_clock;
+
+void Network::enable_profile(bool on) {
+  profile_ = on;
+  forward_s_.assign(layers.size(), 0);
+  backward_s_.assign(layers.size(), 0);
+}
+
+void Network::print_profile(FILE* f) const {
+  double tf = 0, tb = 0;
+  for (size_t i = 0; i < forward_s_.size(); ++i) {
+    tf += forward_s_[i];
+    tb += backward_s_[i];
+  }
+  std::fprintf(f, "layer  type        forward s  backward s   share\n");
+  for (size_t i = 0; i < forward_s_.size(); ++i)
+    std::fprintf(f, "%5zu  %-10s %10.3f %10.3f  %5.1f%%\n", i, layers[i]->type(), forward_s_[i], backward_s_[i],
+                 100 * (forward_s_[i] + backward_s_[i]) / std::max(1e-12, tf + tb));
+  std::fprintf(f, "total             %10.3f %10.3f\n", tf, tb);
+}
+
 void Network::run_forward(const float* input, RunContext& ctx) {
   const float* x = input;
-  for (auto& l : layers) {
-    l->forward(ctx, x);
-    x = l->output.data();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto t0 = profile_ ? ProfileClock::now() : ProfileClock::time_point{};
+    layers[i]->forward(ctx, x);
+    if (profile_) forward_s_[i] += std::chrono::duration<double>(ProfileClock::now() - t0).count();
+    x = layers[i]->output.data();
   }
 }
 
@@ -161,7 +185,9 @@ void Network::forward_backward(const float* input, const std::vector<std::vector
   for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
     const float* x = i == 0 ? input : layers[i - 1]->output.data();
     float* dx = i == 0 ? nullptr : layers[i - 1]->delta.data();
+    auto t0 = profile_ ? ProfileClock::now() : ProfileClock::time_point{};
     layers[i]->backward(ctx, x, dx);
+    if (profile_) backward_s_[i] += std::chrono::duration<double>(ProfileClock::now() - t0).count();
   }
   seen += batch;
 }

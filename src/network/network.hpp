@@ -51,10 +51,18 @@ class Network {
   void set_training(bool on);
   double flops() const;  // per image
   void print_summary(FILE* f) const;
+  // Per-layer time accounting (forward, backward) for benchmarks: enable, run, print.
+  void enable_profile(bool on);
+  void print_profile(FILE* f) const;
 
  private:
   void run_forward(const float* input, RunContext& ctx);
+  bool profile_ = false;
+  std::vector<double> forward_s_, backward_s_;
 };
+
+// The [net] section's parameters (errors name file:line).
+NetParams parse_net_section(const CfgSection& net_section);
 
 // Builds the network; batch_override > 0 replaces [net] batch (as Darknet's test mode sets 1).
 std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override = 1);

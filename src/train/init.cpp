@@ -5,6 +5,7 @@
 #include "core/rng.hpp"
 #include "layers/convolutional.hpp"
 #include "layers/dropout.hpp"
+#include "layers/yolo.hpp"
 
 namespace dn {
 
@@ -27,6 +28,14 @@ void init_network_weights(Network& net, uint64_t seed) {
       d->rng.reseed(layer_rng.next());
     }
   }
+  // bias_prior= in a [yolo] section: its conv's objectness and class biases start at
+  // -log((1-pi)/pi) (RetinaNet's prior), so that early training is not swamped by negatives.
+  for (size_t i = 1; i < net.layers.size(); ++i)
+    if (auto* y = dynamic_cast<YoloLayer*>(net.layers[i].get()))
+      if (auto* c = dynamic_cast<ConvolutionalLayer*>(net.layers[i - 1].get())) {
+        y->apply_bias_prior(*c);
+        c->weights_changed();
+      }
 }
 
 }  // namespace dn

@@ -1,0 +1,176 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "cfg/data_file.hpp"
+#include "core/error.hpp"
+#include "data/loader.hpp"
+#include "layers/yolo.hpp"
+#include "network/network.hpp"
+#include "train/init.hpp"
+#include "train/schedule.hpp"
+
+namespace dn {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+void on_signal(int sig) { g_stop_signal = sig; }
+
+std::string base_name(const std::string& path) {
+  std::string b = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  size_t dot = b.rfind('.');
+  return dot == std::string::npos ? b : b.substr(0, dot);
+}
+
+// Multi-scale training: a new square input size every 10 iterations, from 10/13 to 19/13 of the
+// cfg's size (320..608 for 416) in steps of 32.
+int random_size(int base, Rng& rng) {
+  int lo = std::max(32, (base * 10 / 13) / 32 * 32);
+  int hi = std::max(lo, (base * 19 / 13 + 31) / 32 * 32);
+  int steps = (hi - lo) / 32 + 1;
+  return lo + 32 * static_cast<int>(rng.below(steps));
+}
+
+}  // namespace
+
+std::string backup_weights_path(const std::string& backup_dir, const std::string& cfg_path, const std::string& suffix) {
+  std::string dir = backup_dir.empty() ? "." : backup_dir;
+  if (dir.back() == '/') dir.pop_back();
+  return dir + "/" + base_name(cfg_path) + "_" + suffix + ".weights";
+}
+
+TrainResult train_detector(const TrainOptions& o) {
+  DataConfig data = read_data_file(o.data_path);
+  if (data.train.empty()) fail_at(o.data_path, 0, "missing 'train=' (the list of training images)");
+  std::vector<std::string> paths = read_image_list(data.train, dirname_of(data.train));
+  if (paths.empty()) fail_at(data.train, 0, "the training list is empty");
+
+  CfgFile cfg = parse_cfg(o.cfg_path);
+  auto net = build_network(cfg, 0);  // mini-batch = batch / subdivisions
+  NetParams& p = net->params;
+  const int mini_batch = net->batch;
+  if (o.max_batches > 0) p.max_batches = o.max_batches;
+  if (p.max_batches <= 0) fail_at(o.cfg_path, cfg.sections[0].line, "[net] max_batches must be set for training");
+  auto yolos = net->yolo_layers();
+  if (yolos.empty()) fail_at(o.cfg_path, 0, "no [yolo] layer: nothing to train a detector with");
+  for (YoloLayer* y : yolos)
+    if (y->classes != data.classes)
+      fail_at(o.cfg_path, 0, "[yolo] classes=" + std::to_string(y->classes) + " but " + o.data_path + " says classes=" +
+                                 std::to_string(data.classes));
+
+  const uint64_t seed = o.seeded ? o.seed : static_cast<uint64_t>(std::time(nullptr));
+  init_network_weights(*net, seed);
+  if (!o.weights_path.empty()) {
+    int n = load_weights(*net, o.weights_path);
+    std::fprintf(stderr, "Loaded %d layers of weights from %s\n", n, o.weights_path.c_str());
+  }
+  if (o.clear) net->seen = 0;
+  std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, seed %llu\n", p.learning_rate, p.momentum,
+               p.decay, static_cast<unsigned long long>(seed));
+  net->set_training(true);
+
+  AugmentParams aug;
+  aug.w = p.width;
+  aug.h = p.height;
+  aug.jitter = yolos.back()->jitter;
+  aug.hue = p.hue;
+  aug.saturation = p.saturation;
+  aug.exposure = p.exposure;
+  aug.flip = p.flip != 0;
+  aug.letterbox = p.letter_box != 0;
+  BadList bad("bad.list");
+  Loader loader(paths, data.classes, mini_batch, aug, seed, &bad);
+
+  std::filesystem::create_directories(data.backup.empty() ? "." : data.backup);
+  const std::string last_path = backup_weights_path(data.backup, o.cfg_path, "last");
+
+  g_stop_signal = 0;
+  auto old_int = std::signal(SIGINT, on_signal);
+  auto old_term = std::signal(SIGTERM, on_signal);
+  struct Restore {
+    void (*i)(int);
+    void (*t)(int);
+    ~Restore() {
+      std::signal(SIGINT, i);
+      std::signal(SIGTERM, t);
+    }
+  } restore{old_int, old_term};
+
+  TrainResult result;
+  float avg_loss = -1;
+  const int base_w = p.width;
+  const bool random = yolos.back()->random != 0;
+  Rng scale_rng(seed ^ 0x5CA1Eull);
+  int iteration = static_cast<int>(net->seen / p.batch);
+  auto t_start = std::chrono::steady_clock::now();
+  double avg_time = -1;
+  while (iteration < p.max_batches) {
+    if (g_stop_signal) {
+      result.interrupted = true;
+      break;
+    }
+    if (random && iteration % 10 == 0) {
+      int s = random_size(base_w, scale_rng);
+      if (s != p.width) {
+        net->resize(s, s);
+        loader.set_size(s, s);
+      }
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    double loss_sum = 0;
+    for (int sub = 0; sub < p.subdivisions; ++sub) {
+      Batch b = loader.next();
+      if (b.w != p.width || b.h != p.height) fail("internal: batch size differs from the network input");
+      std::vector<std::vector<Truth>> truths(b.n);
+      for (int i = 0; i < b.n; ++i)
+        for (const LabelBox& lb : b.truths[i]) truths[i].push_back({lb.cls, lb.box});
+      net->forward_backward(b.images.data(), truths);
+      for (auto& l : net->layers) loss_sum += l->loss();
+    }
+    const float rate = learning_rate_at(p, iteration);
+    const float loss = static_cast<float>(loss_sum / p.batch);
+    if (!std::isfinite(loss)) {
+      fail("loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at iteration " +
+           std::to_string(iteration + 1) + ": training stopped; the last good weights are in " + last_path +
+           " (try a lower learning_rate or a longer burn_in)");
+    }
+    net->update({p.batch, rate, p.momentum, p.decay});
+    iteration = static_cast<int>(net->seen / p.batch);
+    avg_loss = avg_loss < 0 ? loss : avg_loss * .9f + loss * .1f;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    avg_time = avg_time < 0 ? secs : avg_time * .9 + secs * .1;
+    double hours_left = (p.max_batches - iteration) * avg_time / 3600.0;
+    if (!o.quiet)
+      for (YoloLayer* y : yolos) std::printf("%s\n", y->stats_line().c_str());
+    std::printf("%d: %f, %f avg loss, %f rate, %lf seconds, %llu images, %f hours left\n", iteration, loss, avg_loss,
+                rate, secs, static_cast<unsigned long long>(net->seen), hours_left);
+    std::fflush(stdout);
+    result.last_loss = loss;
+    if (o.on_iteration) o.on_iteration(*net, iteration, avg_loss);
+    if (iteration % 100 == 0) save_weights(*net, last_path);
+    if (iteration % 1000 == 0) save_weights(*net, backup_weights_path(data.backup, o.cfg_path, std::to_string(iteration)));
+  }
+  result.iterations = iteration;
+  result.avg_loss = avg_loss;
+  if (result.interrupted) {
+    save_weights(*net, last_path);
+    result.final_weights = last_path;
+    std::fprintf(stderr, "Interrupted by signal %d at iteration %d: saved %s\n", static_cast<int>(g_stop_signal),
+                 iteration, last_path.c_str());
+  } else {
+    result.final_weights = backup_weights_path(data.backup, o.cfg_path, "final");
+    save_weights(*net, result.final_weights);
+    save_weights(*net, last_path);
+  }
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  std::fprintf(stderr, "Saved %s (%.1f s of training)\n", result.final_weights.c_str(), total);
+  return result;
+}
+
+}  // namespace dn
