@@ -29,3 +29,8 @@ bench: darknet
 
 clean:
 	rm -rf $(BUILD) ./darknet
+
+# The quick loss A/B study on BCCD (bce, focal, mfocal; docs/ab_study.md).
+.PHONY: run
+run: darknet
+	scripts/ab_losses --quick
