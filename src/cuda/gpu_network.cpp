@@ -1,0 +1,347 @@
+#include "cuda/gpu_network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "cuda/common.hpp"
+#include "cuda/device.hpp"
+#include "cuda/gpu_layers.hpp"
+#include "layers/yolo.hpp"
+#include "network/network.hpp"
+
+namespace dn::cuda {
+
+struct GpuNetwork::Impl {
+  Network& net;
+  GpuOptions opts;
+  GpuContext ctx;
+  std::vector<std::unique_ptr<GpuLayer>> layers;
+  std::vector<int> yolo;  // indices of the [yolo] layers
+  int batch = 1;
+  // The shape the layers were last allocated for.
+  int shaped_w = -1, shaped_h = -1;
+  bool shaped_training = false;
+  DeviceBuffer<float> input, input_delta;
+  DeviceBuffer<DeviceTruth> truths;
+  DeviceBuffer<int> truth_counts;
+  DeviceBuffer<double> yolo_stats;  // [yolo layers][kYoloStats]
+  std::vector<DeviceTruth> host_truths;
+  std::vector<int> host_counts;
+
+  Impl(Network& n, const GpuOptions& o) : net(n), opts(o) {
+    batch = o.batch > 0 ? o.batch : n.batch;
+    DN_CUDA_CHECK(cudaSetDevice(o.device));
+    DN_CUDA_CHECK(cudaStreamCreateWithFlags(&ctx.stream, cudaStreamNonBlocking));
+    DN_CUBLAS_CHECK(cublasCreate(&ctx.cublas));
+    DN_CUBLAS_CHECK(cublasSetStream(ctx.cublas, ctx.stream));
+    // FP32 unless TF32 is asked for (parity with the CPU within float rounding).
+    DN_CUBLAS_CHECK(cublasSetMathMode(ctx.cublas, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    ctx.tf32 = o.tf32;
+#ifdef DN_CUDNN
+    ctx.use_cudnn = o.cudnn;
+    if (ctx.use_cudnn) {
+      DN_CUDNN_CHECK(cudnnCreate(&ctx.cudnn));
+      DN_CUDNN_CHECK(cudnnSetStream(ctx.cudnn, ctx.stream));
+    }
+#endif
+    ctx.layers = &layers;
+    for (auto& l : net.layers) {
+      layers.push_back(make_gpu_layer(ctx, *l));
+      if (dynamic_cast<YoloLayer*>(l.get())) yolo.push_back(static_cast<int>(layers.size()) - 1);
+    }
+    yolo_stats.resize(std::max<size_t>(1, yolo.size() * kYoloStats), "yolo statistics");
+    yolo_stats.zero(ctx.stream);
+    for (size_t k = 0; k < yolo.size(); ++k) set_yolo_stats_slot(*layers[yolo[k]], yolo_stats.data() + k * kYoloStats);
+  }
+
+  ~Impl() {
+    cudaSetDevice(opts.device);
+    if (ctx.stream) cudaStreamSynchronize(ctx.stream);
+    layers.clear();
+    ctx.workspace.release();
+    ctx.sums.release();
+    if (ctx.cublas) cublasDestroy(ctx.cublas);
+#ifdef DN_CUDNN
+    if (ctx.cudnn) cudnnDestroy(ctx.cudnn);
+#endif
+    if (ctx.stream) cudaStreamDestroy(ctx.stream);
+  }
+
+  void activate_device() const { DN_CUDA_CHECK(cudaSetDevice(opts.device)); }
+
+  // Follows the CPU network's input size, and allocates training buffers when first needed.
+  void ensure_shape(bool training) {
+    const bool want_training = training || shaped_training;
+    if (shaped_w == net.params.width && shaped_h == net.params.height && want_training == shaped_training) return;
+    if (net.layers.size() != layers.size()) fail("GPU network: the CPU network changed its layers");
+    size_t ws = 0, sums = 0;
+    for (auto& l : layers) {
+      l->reshape(ctx, batch, want_training);
+      ws = std::max(ws, l->workspace_bytes());
+      sums = std::max(sums, l->sums_doubles());
+    }
+    ctx.workspace.resize(std::max<size_t>(ws, 1), "convolution workspace");
+    ctx.sums.resize(std::max<size_t>(sums, 1), "channel sums");
+    shaped_w = net.params.width;
+    shaped_h = net.params.height;
+    shaped_training = want_training;
+  }
+
+  void upload_input(const float* x) {
+    input.upload(x, static_cast<size_t>(batch) * net.input_size(), ctx.stream, "the input");
+  }
+
+  void run_forward(bool train) {
+    ctx.train = train;
+    ctx.net_w = net.params.width;
+    ctx.net_h = net.params.height;
+    const float* x = input.data();
+    for (auto& l : layers) {
+      l->forward(ctx, x);
+      x = l->output.data();
+    }
+  }
+
+  void upload_truths(const std::vector<std::vector<Truth>>& t) {
+    if (static_cast<int>(t.size()) != batch)
+      fail("GPU network: " + std::to_string(t.size()) + " images of truths for a mini-batch of " +
+           std::to_string(batch));
+    // The CPU's check (assign_targets): a usable truth's class must be one of the layer's.
+    for (int k : yolo) {
+      const auto& y = static_cast<const YoloLayer&>(layers[k]->cpu);
+      for (const auto& image : t)
+        for (const Truth& tr : image) {
+          const bool usable = std::isfinite(tr.box.x) && std::isfinite(tr.box.y) && std::isfinite(tr.box.w) &&
+                              std::isfinite(tr.box.h) && tr.box.w > 0 && tr.box.h > 0;
+          if (usable && (tr.cls < 0 || tr.cls >= y.classes))
+            fail("[yolo] layer " + std::to_string(y.index) + ": truth class " + std::to_string(tr.cls) +
+                 " is outside 0.." + std::to_string(y.classes - 1) + " (labels made for another .names file?)");
+        }
+    }
+    size_t max_truths = 1;
+    for (const auto& image : t) max_truths = std::max(max_truths, image.size());
+    host_truths.assign(static_cast<size_t>(batch) * max_truths, DeviceTruth{0, 0, 0, 0, 0});
+    host_counts.assign(batch, 0);
+    for (int b = 0; b < batch; ++b) {
+      host_counts[b] = static_cast<int>(t[b].size());
+      for (size_t k = 0; k < t[b].size(); ++k) {
+        const Truth& tr = t[b][k];
+        host_truths[b * max_truths + k] = DeviceTruth{tr.cls, tr.box.x, tr.box.y, tr.box.w, tr.box.h};
+      }
+    }
+    truths.upload(host_truths.data(), host_truths.size(), ctx.stream, "truths");
+    truth_counts.upload(host_counts.data(), host_counts.size(), ctx.stream, "truth counts");
+    ctx.truths = truths.data();
+    ctx.truth_counts = truth_counts.data();
+    ctx.max_truths = static_cast<int>(max_truths);
+  }
+
+  void training_forward(const float* x, const std::vector<std::vector<Truth>>* t) {
+    ensure_shape(true);
+    upload_input(x);
+    ctx.truths = nullptr;
+    if (t) upload_truths(*t);
+    for (auto& l : layers) l->delta.zero(ctx.stream);
+    run_forward(true);
+  }
+
+  void run_backward(std::vector<float>* in_delta) {
+    ctx.train = true;
+    if (in_delta) {
+      input_delta.resize(input.size(), "the input gradient");
+      input_delta.zero(ctx.stream);
+    }
+    for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
+      const float* x = i == 0 ? input.data() : layers[i - 1]->output.data();
+      float* dx = i == 0 ? (in_delta ? input_delta.data() : nullptr) : layers[i - 1]->delta.data();
+      layers[i]->backward(ctx, x, dx);
+    }
+    if (in_delta) *in_delta = input_delta.to_host(ctx.stream);
+  }
+
+  // One copy for every [yolo] layer's statistics; returns their summed loss.
+  double fetch_stats() {
+    if (yolo.empty()) return 0;
+    std::vector<double> host(yolo.size() * kYoloStats);
+    yolo_stats.download(host.data(), host.size(), ctx.stream);
+    double total = 0;
+    for (size_t k = 0; k < yolo.size(); ++k) {
+      if (!yolo_has_loss(*layers[yolo[k]])) continue;
+      store_yolo_stats(*layers[yolo[k]], host.data() + k * kYoloStats);
+      total += static_cast<const YoloLayer&>(layers[yolo[k]]->cpu).stats.total_loss();
+    }
+    return total;
+  }
+
+  void check_same_cfg(const Network& other) const {
+    if (other.layers.size() != layers.size()) fail("GPU weights: the networks have different layers");
+    for (size_t i = 0; i < layers.size(); ++i)
+      if (std::strcmp(other.layers[i]->type(), layers[i]->cpu.type()) != 0)
+        fail("GPU weights: layer " + std::to_string(i) + " is " + other.layers[i]->type() + " in one network and " +
+             layers[i]->cpu.type() + " in the other");
+  }
+};
+
+GpuNetwork::GpuNetwork(Network& net, const GpuOptions& o) : impl_(std::make_unique<Impl>(net, o)) {}
+GpuNetwork::~GpuNetwork() = default;
+
+int GpuNetwork::batch() const { return impl_->batch; }
+bool GpuNetwork::uses_cudnn() const { return impl_->ctx.use_cudnn; }
+
+void GpuNetwork::forward(const float* input) {
+  Impl& m = *impl_;
+  m.activate_device();
+  m.ensure_shape(false);
+  m.upload_input(input);
+  m.ctx.truths = nullptr;
+  m.run_forward(false);
+}
+
+void GpuNetwork::download_yolo_outputs(Network& net) const {
+  const Impl& m = *impl_;
+  m.activate_device();
+  for (int k : m.yolo) {
+    Layer& cpu = *net.layers[k];
+    const auto& out = m.layers[k]->output;
+    cpu.output.resize(out.size());
+    out.download(cpu.output.data(), out.size(), m.ctx.stream);
+  }
+}
+
+double GpuNetwork::forward_backward(const float* input, const std::vector<std::vector<Truth>>& truths) {
+  Impl& m = *impl_;
+  m.activate_device();
+  m.training_forward(input, &truths);
+  m.run_backward(nullptr);
+  const double loss = m.fetch_stats();  // the one wait of the pass
+  m.net.seen += m.batch;
+  return loss;
+}
+
+void GpuNetwork::update(const UpdateArgs& a) {
+  Impl& m = *impl_;
+  m.activate_device();
+  for (auto& l : m.layers) l->update(m.ctx, a);
+}
+
+void GpuNetwork::download_weights(Network& net) const {
+  const Impl& m = *impl_;
+  m.activate_device();
+  m.check_same_cfg(net);
+  for (size_t i = 0; i < m.layers.size(); ++i)
+    m.layers[i]->download_weights(const_cast<GpuContext&>(m.ctx), *net.layers[i]);
+  net.seen = m.net.seen;
+}
+
+void GpuNetwork::upload_weights(const Network& net) {
+  Impl& m = *impl_;
+  m.activate_device();
+  m.check_same_cfg(net);
+  for (size_t i = 0; i < m.layers.size(); ++i) m.layers[i]->upload_weights(m.ctx, *net.layers[i]);
+}
+
+void GpuNetwork::forward_training(const float* input, const std::vector<std::vector<Truth>>* truths) {
+  Impl& m = *impl_;
+  m.activate_device();
+  m.training_forward(input, truths);
+  m.fetch_stats();
+}
+
+void GpuNetwork::backward(std::vector<float>* input_delta) {
+  Impl& m = *impl_;
+  m.activate_device();
+  if (!m.shaped_training) fail("GPU network: backward before a training forward");
+  m.run_backward(input_delta);
+}
+
+std::vector<float> GpuNetwork::output(int layer) const {
+  impl_->activate_device();
+  return impl_->layers.at(layer)->output.to_host(impl_->ctx.stream);
+}
+
+std::vector<float> GpuNetwork::delta(int layer) const {
+  impl_->activate_device();
+  return impl_->layers.at(layer)->delta.to_host(impl_->ctx.stream);
+}
+
+void GpuNetwork::set_delta(int layer, const std::vector<float>& d) {
+  Impl& m = *impl_;
+  m.activate_device();
+  auto& buf = m.layers.at(layer)->delta;
+  if (d.size() != buf.size()) fail("GPU network: set_delta of the wrong size");
+  buf.upload(d.data(), d.size(), m.ctx.stream);
+  DN_CUDA_CHECK(cudaStreamSynchronize(m.ctx.stream));
+}
+
+void GpuNetwork::download_gradients(Network& net) const {
+  const Impl& m = *impl_;
+  m.activate_device();
+  m.check_same_cfg(net);
+  for (size_t i = 0; i < m.layers.size(); ++i)
+    m.layers[i]->download_gradients(const_cast<GpuContext&>(m.ctx), *net.layers[i]);
+}
+
+void GpuNetwork::synchronize() const {
+  impl_->activate_device();
+  DN_CUDA_CHECK(cudaStreamSynchronize(impl_->ctx.stream));
+}
+
+size_t GpuNetwork::device_bytes() const {
+  const Impl& m = *impl_;
+  size_t bytes = (m.ctx.workspace.size() + m.ctx.sums.size() * sizeof(double)) +
+                 (m.input.size() + m.input_delta.size()) * sizeof(float);
+  for (const auto& l : m.layers) bytes += (l->output.size() + l->delta.size()) * sizeof(float) + l->parameter_bytes();
+  return bytes;
+}
+
+std::unique_ptr<GpuNetwork> gpu_for_training(Network& net) {
+  const int device = active_device();
+  if (device < 0) return nullptr;
+  GpuOptions o;
+  o.device = device;
+  o.batch = net.batch;
+  auto gpu = std::make_unique<GpuNetwork>(net, o);
+  std::fprintf(stderr, "Training on GPU %d: %s%s\n", device, device_description(device).c_str(),
+               gpu->uses_cudnn() ? ", cuDNN" : ", cuBLAS");
+  net.set_training(false);
+  net.set_batch(1);  // the host copy keeps only the weights
+  return gpu;
+}
+
+namespace {
+// What the Detector's opaque slot holds: the GPU network (null: the CPU runs) and the seen of the
+// weights it holds.
+struct DetectorGpu {
+  std::unique_ptr<GpuNetwork> gpu;
+  uint64_t seen = 0;
+};
+}  // namespace
+
+bool forward_on_gpu(Network& net, std::shared_ptr<void>& state, const float* input) {
+  if (!state) {
+    auto s = std::make_shared<DetectorGpu>();
+    const int device = active_device();
+    if (device >= 0) {
+      GpuOptions o;
+      o.device = device;
+      o.batch = net.batch;
+      s->gpu = std::make_unique<GpuNetwork>(net, o);
+      s->seen = net.seen;
+    }
+    state = s;
+  }
+  auto& s = *static_cast<DetectorGpu*>(state.get());
+  if (!s.gpu) return false;
+  if (s.seen != net.seen) {
+    s.gpu->upload_weights(net);
+    s.seen = net.seen;
+  }
+  s.gpu->forward(input);
+  s.gpu->download_yolo_outputs(net);
+  return true;
+}
+
+}  // namespace dn::cuda

@@ -1,0 +1,137 @@
+// [yolo] on the GPU (YoloLayer): output functions, and in training the whole loss on the device
+// (yolo_kernels.cu): targets, the three terms through the device losses, statistics. Only the
+// ten statistics come back to the host, through GpuNetwork's one copy per pass.
+#include <cmath>
+
+#include "core/error.hpp"
+#include "cuda/gpu_layers.hpp"
+#include "cuda/gpu_loss.hpp"
+#include "layers/yolo.hpp"
+
+namespace dn::cuda {
+
+namespace {
+
+class GpuYolo : public GpuLayer {
+ public:
+  GpuYolo(GpuContext& ctx, YoloLayer& l) : GpuLayer(l), l_(l) {
+    mask_.upload(l.mask.data(), l.mask.size(), ctx.stream, "yolo mask");
+    anchors_.upload(l.anchors.data(), l.anchors.size(), ctx.stream, "yolo anchors");
+    obj_spec_ = loss_spec(l.objectness_loss().name(), l.objectness_loss_params());
+    if (l.class_loss())
+      cls_spec_ = loss_spec(l.class_loss()->name(), l.class_loss_params());
+    else
+      cls_spec_ = loss_spec(l.class_softmax_loss()->name(), l.class_loss_params());
+    DN_CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+  }
+
+  void reshape(GpuContext& ctx, int b, bool train) override {
+    GpuLayer::reshape(ctx, b, train);
+    const size_t slots = static_cast<size_t>(b) * l_.num() * l_.out.h * l_.out.w;
+    if (train) {
+      loss_delta_.resize(output.size(), "yolo loss gradient");
+      obj_target_.resize(slots, "yolo targets");
+      obj_weight_.resize(slots, "yolo weights");
+      box_truth_.resize(slots, "yolo box truths");
+      step1_truth_.resize(slots, "yolo truth_thresh truths");
+      slot_terms_.resize(4 * slots, "yolo terms");
+    } else {
+      loss_delta_.release();
+    }
+    has_loss_ = false;
+  }
+
+  void forward(GpuContext& ctx, const float* input) override {
+    const YoloGeometry g = geometry(ctx);
+    yolo_activate(g, input, output.data(), ctx.stream);
+    has_loss_ = false;
+    if (!ctx.train || !ctx.truths) return;
+    const size_t truth_slots = static_cast<size_t>(batch) * ctx.max_truths;
+    assigned_.resize(truth_slots, "yolo assignments");
+    truth_terms_.resize(6 * truth_slots, "yolo truth statistics");
+    YoloScratch sc{obj_target_.data(), obj_weight_.data(), box_truth_.data(),   step1_truth_.data(),
+                   slot_terms_.data(), assigned_.data(),   truth_terms_.data()};
+    yolo_loss(g, obj_spec_, cls_spec_, input, ctx.truths, ctx.truth_counts, ctx.max_truths, sc, loss_delta_.data(),
+              stats_, ctx.stream);
+    has_loss_ = true;
+  }
+
+  void backward(GpuContext& ctx, const float*, float* input_delta) override {
+    if (!input_delta) return;
+    yolo_backward(geometry(ctx), output.data(), delta.data(), has_loss_ ? loss_delta_.data() : nullptr, input_delta,
+                  ctx.stream);
+  }
+
+  // stats: kYoloStats doubles (yolo_loss's order) -> YoloStats, as YoloStatsAccumulator::finish.
+  void store(const double* st) {
+    YoloStats s;
+    const int count = static_cast<int>(std::lround(st[4]));
+    s.count = count;
+    s.anchors = static_cast<long long>(batch) * l_.num() * l_.out.h * l_.out.w;
+    if (count > 0) {
+      s.avg_iou = static_cast<float>(st[5] / count);
+      s.avg_class = static_cast<float>(st[6] / count);
+      s.avg_obj = static_cast<float>(st[7] / count);
+      s.recall50 = static_cast<float>(st[8] / count);
+      s.recall75 = static_cast<float>(st[9] / count);
+    }
+    if (s.anchors > 0) s.avg_no_obj = static_cast<float>(st[3] / static_cast<double>(s.anchors));
+    s.box_loss = st[0];
+    s.obj_loss = st[1];
+    s.cls_loss = st[2];
+    l_.stats = s;
+  }
+
+  double* stats_ = nullptr;  // this layer's kYoloStats doubles in GpuNetwork's array
+  bool has_loss_ = false;
+
+ private:
+  YoloGeometry geometry(const GpuContext& ctx) const {
+    YoloGeometry g;
+    g.batch = batch;
+    g.num = l_.num();
+    g.classes = l_.classes;
+    g.w = l_.out.w;
+    g.h = l_.out.h;
+    g.net_w = ctx.net_w;
+    g.net_h = ctx.net_h;
+    g.mask = mask_.data();
+    g.anchors = anchors_.data();
+    g.total_anchors = static_cast<int>(l_.anchors.size() / 2);
+    g.softmax_classes = l_.class_softmax_loss() != nullptr;
+    g.ignore_thresh = l_.ignore_thresh;
+    g.truth_thresh = l_.truth_thresh;
+    g.iou_normalizer = l_.iou_normalizer;
+    g.obj_normalizer = l_.obj_normalizer;
+    g.cls_normalizer = l_.cls_normalizer;
+    g.label_smooth_eps = l_.label_smooth_eps;
+    return g;
+  }
+
+  YoloLayer& l_;
+  LossSpec obj_spec_, cls_spec_;
+  DeviceBuffer<int> mask_;
+  DeviceBuffer<float> anchors_;
+  DeviceBuffer<float> loss_delta_, obj_target_, obj_weight_;
+  DeviceBuffer<int> box_truth_, step1_truth_, assigned_;
+  DeviceBuffer<double> slot_terms_, truth_terms_;
+};
+
+}  // namespace
+
+std::unique_ptr<GpuLayer> make_gpu_yolo(GpuContext& ctx, Layer& cpu) {
+  auto& l = static_cast<YoloLayer&>(cpu);
+  if (l.anchors.empty() || l.mask.empty()) fail("[yolo] layer " + std::to_string(l.index) + " has no anchors");
+  for (int m : l.mask)
+    if (m < 0 || 2 * m + 1 >= static_cast<int>(l.anchors.size()))
+      fail("[yolo] layer " + std::to_string(l.index) + ": mask " + std::to_string(m) + " has no anchor");
+  return std::make_unique<GpuYolo>(ctx, l);
+}
+
+void set_yolo_stats_slot(GpuLayer& yolo, double* device_stats) { static_cast<GpuYolo&>(yolo).stats_ = device_stats; }
+
+void store_yolo_stats(GpuLayer& yolo, const double* host_stats) { static_cast<GpuYolo&>(yolo).store(host_stats); }
+
+bool yolo_has_loss(const GpuLayer& yolo) { return static_cast<const GpuYolo&>(yolo).has_loss_; }
+
+}  // namespace dn::cuda

@@ -1,0 +1,336 @@
+// The [yolo] layer on the device: the output functions, target assignment, the box, objectness
+// and class terms through the device losses, the statistics, and backward. The CPU version is
+// split over yolo.cpp, yolo_targets.cpp, yolo_terms.cpp and yolo_stats.cpp; each kernel below
+// names the function it mirrors. This file is compiled with -fmad=false (CMakeLists.txt) so that
+// the float box arithmetic that decides assignments rounds as the CPU's does.
+//
+// Slots: one per prediction (b, n, loc), slot index s = (b*num + n)*h*w + loc; "slot in image" is
+// n*h*w + loc, as YoloTargets' arrays.
+#include "cuda/launch.cuh"
+#include "cuda/loss_device.cuh"
+
+namespace dn::cuda {
+
+namespace {
+
+// glibc's expf is correctly rounded; exp in double rounded to float gives the same value (almost
+// always), where CUDA's expf may differ in the last bits.
+__device__ inline float expf_cpu(float x) { return static_cast<float>(exp(static_cast<double>(x))); }
+__device__ inline float logistic_f(float x) { return 1.f / (1.f + expf_cpu(-x)); }
+__device__ inline double logistic_d(double x) { return 1.0 / (1.0 + exp(-x)); }  // yolo_stats.cpp's
+
+struct DBox {
+  float x, y, w, h;
+};
+
+// core/box.hpp
+__device__ inline float overlap_1d(float c1, float w1, float c2, float w2) {
+  float a = c1 - w1 / 2, b = c2 - w2 / 2;
+  float left = a < b ? b : a;  // std::max
+  float c = c1 + w1 / 2, d = c2 + w2 / 2;
+  float right = d < c ? d : c;  // std::min
+  return right - left;
+}
+__device__ inline float box_iou(const DBox& a, const DBox& b) {
+  float w = overlap_1d(a.x, a.w, b.x, b.w);
+  float h = overlap_1d(a.y, a.h, b.y, b.h);
+  float inter = (w <= 0 || h <= 0) ? 0.f : w * h;
+  float u = a.w * a.h + b.w * b.h - inter;
+  if (u <= 0) return 0;
+  return inter / u;
+}
+
+__device__ inline bool usable(const DeviceTruth& t) {
+  return isfinite(t.x) && isfinite(t.y) && isfinite(t.w) && isfinite(t.h) && t.w > 0 && t.h > 0;
+}
+
+__device__ inline size_t entry(const YoloGeometry& g, int b, int n, int e, int loc) {
+  const size_t hw = static_cast<size_t>(g.w) * g.h;
+  return (static_cast<size_t>(b) * g.num + n) * (5 + g.classes) * hw + static_cast<size_t>(e) * hw + loc;
+}
+
+// yolo_predicted_box
+__device__ inline DBox predicted_box(const YoloGeometry& g, const float* logits, int b, int n, int loc) {
+  const int i = loc % g.w, j = loc / g.w;
+  const int a = g.mask[n];
+  DBox box;
+  box.x = (i + logistic_f(logits[entry(g, b, n, 0, loc)])) / g.w;
+  box.y = (j + logistic_f(logits[entry(g, b, n, 1, loc)])) / g.h;
+  box.w = expf_cpu(logits[entry(g, b, n, 2, loc)]) * g.anchors[2 * a] / g.net_w;
+  box.h = expf_cpu(logits[entry(g, b, n, 3, loc)]) * g.anchors[2 * a + 1] / g.net_h;
+  return box;
+}
+
+// YoloLayer::forward's output functions.
+__global__ void activate_kernel(YoloGeometry g, const float* in, float* out, size_t total) {
+  const int hw = g.w * g.h;
+  DN_GRID_STRIDE(t, total) {
+    const int loc = static_cast<int>(t % hw);
+    const int n = static_cast<int>((t / hw) % g.num);
+    const int b = static_cast<int>(t / (static_cast<size_t>(hw) * g.num));
+    for (int e = 0; e < 5; ++e) {
+      const size_t i = entry(g, b, n, e, loc);
+      out[i] = (e == 2 || e == 3) ? in[i] : logistic_f(in[i]);
+    }
+    const size_t c0 = entry(g, b, n, 5, loc);
+    if (!g.softmax_classes) {
+      for (int k = 0; k < g.classes; ++k) out[c0 + static_cast<size_t>(k) * hw] = logistic_f(in[c0 + static_cast<size_t>(k) * hw]);
+    } else {
+      float mx = in[c0];
+      for (int k = 1; k < g.classes; ++k) mx = fmaxf(mx, in[c0 + static_cast<size_t>(k) * hw]);
+      float sum = 0;
+      for (int k = 0; k < g.classes; ++k) {
+        const float e = expf_cpu(in[c0 + static_cast<size_t>(k) * hw] - mx);
+        out[c0 + static_cast<size_t>(k) * hw] = e;
+        sum += e;
+      }
+      for (int k = 0; k < g.classes; ++k) out[c0 + static_cast<size_t>(k) * hw] /= sum;
+    }
+  }
+}
+
+// assign_targets, step 2's first half: the slot each truth makes responsible (yolo_best_anchor),
+// or -1 (unusable, padding, or its best anchor is another layer's).
+__global__ void assign_truths_kernel(YoloGeometry g, const DeviceTruth* truths, const int* counts, int max_truths,
+                                     int* assigned, size_t total) {
+  DN_GRID_STRIDE(t, total) {
+    const int b = static_cast<int>(t / max_truths), k = static_cast<int>(t % max_truths);
+    assigned[t] = -1;
+    if (k >= counts[b]) continue;
+    const DeviceTruth tr = truths[t];
+    if (!usable(tr)) continue;
+    int i = static_cast<int>(tr.x * g.w), j = static_cast<int>(tr.y * g.h);
+    i = i < 0 ? 0 : (i > g.w - 1 ? g.w - 1 : i);
+    j = j < 0 ? 0 : (j > g.h - 1 ? g.h - 1 : j);
+    const DBox truth{0, 0, tr.w, tr.h};
+    int best = 0;
+    float best_iou = 0;
+    for (int a = 0; a < g.total_anchors; ++a) {
+      const DBox anchor{0, 0, g.anchors[2 * a] / g.net_w, g.anchors[2 * a + 1] / g.net_h};
+      const float iou = box_iou(anchor, truth);
+      if (iou > best_iou) {
+        best_iou = iou;
+        best = a;
+      }
+    }
+    int n = -1;
+    for (int m = 0; m < g.num; ++m)
+      if (g.mask[m] == best) {
+        n = m;
+        break;
+      }
+    if (n >= 0) assigned[t] = n * g.w * g.h + j * g.w + i;
+  }
+}
+
+// Per slot: assign_targets (step 1, and step 2 for this slot), yolo_box_term,
+// yolo_objectness_term and yolo_class_term for this prediction, and the objectness probability
+// for the No Obj statistic.
+__global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls_spec, const float* logits,
+                                 const DeviceTruth* truths, const int* counts, int max_truths, YoloScratch sc,
+                                 float* loss_delta, size_t total) {
+  const int hw = g.w * g.h;
+  DN_GRID_STRIDE(s, total) {
+    const int loc = static_cast<int>(s % hw);
+    const int n = static_cast<int>((s / hw) % g.num);
+    const int b = static_cast<int>(s / (static_cast<size_t>(hw) * g.num));
+    const int slot_in_image = n * hw + loc;
+    const DeviceTruth* tr = truths + static_cast<size_t>(b) * max_truths;
+    const int* assigned = sc.assigned_slot + static_cast<size_t>(b) * max_truths;
+    const int count = counts[b];
+
+    // Step 1: the best IoU of the predicted box with any truth.
+    const DBox pred = predicted_box(g, logits, b, n, loc);
+    float best = 0;
+    int best_k = -1;
+    for (int k = 0; k < count; ++k) {
+      if (!usable(tr[k])) continue;
+      const float iou = box_iou(pred, DBox{tr[k].x, tr[k].y, tr[k].w, tr[k].h});
+      if (iou > best) {
+        best = iou;
+        best_k = k;
+      }
+    }
+    float obj_target = 0, obj_weight = best > g.ignore_thresh ? 0.f : 1.f;
+    const int step1 = (best_k >= 0 && best > g.truth_thresh) ? best_k : -1;
+    int box_truth = step1;
+    if (step1 >= 0) obj_target = obj_weight = 1;
+    // Step 2: the truths this slot is responsible for (the last one gives the box).
+    for (int k = 0; k < count; ++k)
+      if (assigned[k] == slot_in_image) {
+        obj_target = obj_weight = 1;
+        box_truth = k;
+      }
+    sc.obj_target[s] = obj_target;
+    sc.obj_weight[s] = obj_weight;
+    sc.box_truth[s] = obj_target == 1 ? box_truth : -1;
+    sc.step1_truth[s] = step1;
+
+    // Box term (positives).
+    double box_loss = 0;
+    if (obj_target == 1 && box_truth >= 0) {
+      const DeviceTruth tb = tr[box_truth];
+      const int i = loc % g.w, j = loc / g.w;
+      const int a = g.mask[n];
+      const double scale = static_cast<double>(g.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
+      const double target[4] = {static_cast<double>(tb.x) * g.w - i, static_cast<double>(tb.y) * g.h - j,
+                                log(static_cast<double>(tb.w) * g.net_w / g.anchors[2 * a]),
+                                log(static_cast<double>(tb.h) * g.net_h / g.anchors[2 * a + 1])};
+      for (int e = 0; e < 4; ++e) {
+        const size_t idx = entry(g, b, n, e, loc);
+        const double x = logits[idx];
+        if (e < 2) {
+          const double sg = 1.0 / (1.0 + exp(-x));
+          const double diff = sg - target[e];
+          box_loss += 0.5 * scale * diff * diff;
+          loss_delta[idx] = static_cast<float>(scale * diff * sg * (1.0 - sg));
+        } else {
+          const double diff = x - target[e];
+          box_loss += 0.5 * scale * diff * diff;
+          loss_delta[idx] = static_cast<float>(scale * diff);
+        }
+      }
+    }
+
+    // Objectness term (every prediction; weight 0 = ignored).
+    const size_t obj_idx = entry(g, b, n, 4, loc);
+    float grad;
+    const double obj_loss =
+        dev::elementwise(obj_spec, logits[obj_idx], obj_target, obj_weight * g.obj_normalizer, &grad);
+    loss_delta[obj_idx] = grad;
+
+    // Class term (positives). Labels, in the CPU's order: the truth_thresh truth's class, then the
+    // responsible truths' classes, each once.
+    double cls_loss = 0;
+    if (obj_target == 1) {
+      const size_t c0 = entry(g, b, n, 5, loc);
+      const int step1_cls = step1 >= 0 ? tr[step1].cls : -1;
+      auto is_new_label = [&](int k) {  // truth k adds a class not seen before it in the sequence
+        const int c = tr[k].cls;
+        if (c == step1_cls) return false;
+        for (int q = 0; q < k; ++q)
+          if (assigned[q] == slot_in_image && tr[q].cls == c) return false;
+        return true;
+      };
+      if (!g.softmax_classes) {
+        const float eps = g.label_smooth_eps;
+        for (int c = 0; c < g.classes; ++c) {
+          bool label = c == step1_cls;
+          for (int k = 0; k < count && !label; ++k) label = assigned[k] == slot_in_image && tr[k].cls == c;
+          const float y = label ? 1.f - .5f * eps : .5f * eps;
+          float gc;
+          cls_loss += dev::elementwise(cls_spec, logits[c0 + static_cast<size_t>(c) * hw], y, g.cls_normalizer, &gc);
+          loss_delta[c0 + static_cast<size_t>(c) * hw] = gc;
+        }
+      } else {
+        int labels = step1_cls >= 0 ? 1 : 0;
+        for (int k = 0; k < count; ++k)
+          if (assigned[k] == slot_in_image && is_new_label(k)) ++labels;
+        const float weight = g.cls_normalizer / static_cast<float>(labels);
+        auto emit = [&](int j, float v) { loss_delta[c0 + static_cast<size_t>(j) * hw] += v; };
+        if (step1_cls >= 0) cls_loss += dev::softmax_focal(cls_spec, logits + c0, hw, g.classes, step1_cls, weight, emit);
+        for (int k = 0; k < count; ++k)
+          if (assigned[k] == slot_in_image && is_new_label(k))
+            cls_loss += dev::softmax_focal(cls_spec, logits + c0, hw, g.classes, tr[k].cls, weight, emit);
+      }
+    }
+    sc.slot_terms[s] = box_loss;
+    sc.slot_terms[total + s] = obj_loss;
+    sc.slot_terms[2 * total + s] = cls_loss;
+    sc.slot_terms[3 * total + s] = logistic_d(logits[obj_idx]);
+  }
+}
+
+// YoloStatsAccumulator::add_image, per assigned truth.
+__global__ void truth_stats_kernel(YoloGeometry g, const float* logits, const DeviceTruth* truths, int max_truths,
+                                   const int* assigned, double* terms, size_t total) {
+  const int hw = g.w * g.h;
+  DN_GRID_STRIDE(t, total) {
+    const int b = static_cast<int>(t / max_truths);
+    for (int q = 0; q < 6; ++q) terms[q * total + t] = 0;
+    const int slot = assigned[t];
+    if (slot < 0) continue;
+    const int n = slot / hw, loc = slot % hw;
+    const DeviceTruth tr = truths[t];
+    const float iou = box_iou(predicted_box(g, logits, b, n, loc), DBox{tr.x, tr.y, tr.w, tr.h});
+    const size_t c0 = entry(g, b, n, 5, loc);
+    double cls_p;
+    if (g.softmax_classes) {
+      double mx = logits[c0];
+      for (int c = 1; c < g.classes; ++c) mx = fmax(mx, static_cast<double>(logits[c0 + static_cast<size_t>(c) * hw]));
+      double sum = 0;
+      for (int c = 0; c < g.classes; ++c) sum += exp(logits[c0 + static_cast<size_t>(c) * hw] - mx);
+      cls_p = exp(logits[c0 + static_cast<size_t>(tr.cls) * hw] - mx) / sum;
+    } else {
+      cls_p = logistic_d(logits[c0 + static_cast<size_t>(tr.cls) * hw]);
+    }
+    terms[t] = 1;
+    terms[total + t] = iou;
+    terms[2 * total + t] = cls_p;
+    terms[3 * total + t] = logistic_d(logits[entry(g, b, n, 4, loc)]);
+    terms[4 * total + t] = iou > .5f ? 1 : 0;
+    terms[5 * total + t] = iou > .75f ? 1 : 0;
+  }
+}
+
+// YoloLayer::backward.
+__global__ void backward_kernel(YoloGeometry g, const float* output, const float* delta, const float* loss_delta,
+                                float* input_delta, size_t total) {
+  const int hw = g.w * g.h;
+  DN_GRID_STRIDE(t, total) {
+    const int loc = static_cast<int>(t % hw);
+    const int n = static_cast<int>((t / hw) % g.num);
+    const int b = static_cast<int>(t / (static_cast<size_t>(hw) * g.num));
+    for (int e = 0; e < 5 + g.classes; ++e) {
+      if (e >= 5 && g.softmax_classes) continue;
+      const size_t i = entry(g, b, n, e, loc);
+      const float d = delta[i], o = output[i];
+      if (d != 0) input_delta[i] += (e == 2 || e == 3) ? d : d * o * (1.f - o);
+    }
+    if (g.softmax_classes) {
+      const size_t c0 = entry(g, b, n, 5, loc);
+      float dot = 0;
+      for (int k = 0; k < g.classes; ++k) dot += delta[c0 + static_cast<size_t>(k) * hw] * output[c0 + static_cast<size_t>(k) * hw];
+      for (int k = 0; k < g.classes; ++k) {
+        const size_t i = c0 + static_cast<size_t>(k) * hw;
+        if (delta[i] != 0 || dot != 0) input_delta[i] += output[i] * (delta[i] - dot);
+      }
+    }
+    if (loss_delta)
+      for (int e = 0; e < 5 + g.classes; ++e) {
+        const size_t i = entry(g, b, n, e, loc);
+        input_delta[i] += loss_delta[i];
+      }
+  }
+}
+
+}  // namespace
+
+void yolo_activate(const YoloGeometry& g, const float* input, float* output, cudaStream_t s) {
+  const size_t total = static_cast<size_t>(g.batch) * g.num * g.w * g.h;
+  DN_LAUNCH(activate_kernel, total, s, g, input, output, total);
+}
+
+void yolo_loss(const YoloGeometry& g, const LossSpec& obj_loss, const LossSpec& cls_loss, const float* logits,
+               const DeviceTruth* truths, const int* counts, int max_truths, const YoloScratch& scratch,
+               float* loss_delta, double* stats, cudaStream_t s) {
+  const size_t slots = static_cast<size_t>(g.batch) * g.num * g.w * g.h;
+  const size_t truth_slots = static_cast<size_t>(g.batch) * max_truths;
+  cudaMemsetAsync(loss_delta, 0, slots * (5 + g.classes) * sizeof(float), s);
+  check_launch("cudaMemsetAsync of the yolo loss gradient");
+  DN_LAUNCH(assign_truths_kernel, truth_slots, s, g, truths, counts, max_truths, scratch.assigned_slot, truth_slots);
+  DN_LAUNCH(slot_loss_kernel, slots, s, g, obj_loss, cls_loss, logits, truths, counts, max_truths, scratch,
+            loss_delta, slots);
+  DN_LAUNCH(truth_stats_kernel, truth_slots, s, g, logits, truths, max_truths, scratch.assigned_slot,
+            scratch.truth_terms, truth_slots);
+  for (int q = 0; q < 4; ++q) sum_doubles(scratch.slot_terms + q * slots, slots, stats + q, s);
+  for (int q = 0; q < 6; ++q) sum_doubles(scratch.truth_terms + q * truth_slots, truth_slots, stats + 4 + q, s);
+}
+
+void yolo_backward(const YoloGeometry& g, const float* output, const float* delta, const float* loss_delta,
+                   float* input_delta, cudaStream_t s) {
+  const size_t total = static_cast<size_t>(g.batch) * g.num * g.w * g.h;
+  DN_LAUNCH(backward_kernel, total, s, g, output, delta, loss_delta, input_delta, total);
+}
+
+}  // namespace dn::cuda
