@@ -38,6 +38,8 @@ void YoloLayer::set_losses(const std::string& obj_name, const LossParams& obj_pa
   obj_loss_ = std::move(obj);
   cls_loss_ = std::move(cls);
   cls_softmax_ = std::move(cls_softmax);
+  obj_params_ = obj_params;
+  cls_params_ = cls_params;
 }
 
 std::string YoloLayer::loss_summary() const {

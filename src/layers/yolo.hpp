@@ -63,6 +63,9 @@ class YoloLayer : public Layer {
   const SoftmaxLoss* class_softmax_loss() const { return cls_softmax_.get(); }  // nullptr if element-wise
   // "box=mse, obj=focal(gamma=2, alpha=0.25), cls=bce".
   std::string loss_summary() const;
+  // The parameters given to set_losses (the CUDA backend builds its device losses from them).
+  const LossParams& objectness_loss_params() const { return obj_params_; }
+  const LossParams& class_loss_params() const { return cls_params_; }
 
   // ---- training ----------------------------------------------------------------------------
   // The loss of the mini-batch: input[batch][num][5+classes][h][w] (the logits), truths[batch].
@@ -95,6 +98,7 @@ class YoloLayer : public Layer {
  private:
   std::unique_ptr<Loss> obj_loss_, cls_loss_;
   std::unique_ptr<SoftmaxLoss> cls_softmax_;
+  LossParams obj_params_, cls_params_;
 };
 
 // Reads the [yolo] keys of training and of the losses (docs/yolo_layer.md) into l: thresholds,
