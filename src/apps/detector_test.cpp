@@ -7,6 +7,7 @@
 
 #include "apps/apps.hpp"
 #include "apps/args.hpp"
+#include "apps/device_flags.hpp"
 #include "cfg/data_file.hpp"
 #include "core/error.hpp"
 #include "core/fileio.hpp"
@@ -22,6 +23,7 @@ static int test_images(const std::string& cfg, const std::string& weights, const
   std::string out_json = args.get_string("-out", "");
   args.flag("-dont_show");  // never shows a window: always headless
   bool stretch = args.flag("-no_letterbox");
+  take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
   if (thresh < 0 || thresh > 1) fail("-thresh must be in [0, 1]");
 

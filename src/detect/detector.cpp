@@ -4,6 +4,9 @@
 
 #include "core/error.hpp"
 #include "layers/yolo.hpp"
+#ifdef DN_GPU
+#include "cuda/gpu_network.hpp"
+#endif
 
 namespace dn {
 
@@ -24,6 +27,9 @@ std::vector<Detection> Detector::detect(const Image& im, float thresh, float nms
   Image sized = letterbox_ ? letterbox_image(im, w, h) : resize_image(im, w, h);
   if (sized.c != net_->params.channels) fail("image has " + std::to_string(sized.c) + " channels, network wants " + std::to_string(net_->params.channels));
   auto t0 = std::chrono::steady_clock::now();
+#ifdef DN_GPU
+  if (!cuda::forward_on_gpu(*net_, gpu_, sized.data.data()))  // false: no device (docs/cuda.md)
+#endif
   net_->forward(sized.data.data());
   auto t1 = std::chrono::steady_clock::now();
   if (ms) *ms = std::chrono::duration<double, std::milli>(t1 - t0).count();

@@ -24,6 +24,7 @@ class Detector {
  private:
   std::unique_ptr<Network> net_;
   bool letterbox_;
+  std::shared_ptr<void> gpu_;  // GPU builds: the network on the device (cuda::forward_on_gpu)
 };
 
 }  // namespace dn

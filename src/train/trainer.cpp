@@ -14,6 +14,9 @@
 #include "network/network.hpp"
 #include "train/init.hpp"
 #include "train/schedule.hpp"
+#ifdef DN_GPU
+#include "cuda/gpu_network.hpp"
+#endif
 
 namespace dn {
 
@@ -73,6 +76,10 @@ TrainResult train_detector(const TrainOptions& o) {
   if (o.clear) net->seen = 0;
   std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, seed %llu\n", p.learning_rate, p.momentum,
                p.decay, static_cast<unsigned long long>(seed));
+#ifdef DN_GPU
+  std::unique_ptr<cuda::GpuNetwork> gpu = cuda::gpu_for_training(*net);  // null: the CPU trains (docs/cuda.md)
+  if (!gpu)
+#endif
   net->set_training(true);
 
   AugmentParams aug;
@@ -130,6 +137,9 @@ TrainResult train_detector(const TrainOptions& o) {
       std::vector<std::vector<Truth>> truths(b.n);
       for (int i = 0; i < b.n; ++i)
         for (const LabelBox& lb : b.truths[i]) truths[i].push_back({lb.cls, lb.box});
+#ifdef DN_GPU
+      if (gpu) gpu->forward_backward(b.images.data(), truths); else
+#endif
       net->forward_backward(b.images.data(), truths);
       for (auto& l : net->layers) loss_sum += l->loss();
     }
@@ -140,6 +150,9 @@ TrainResult train_detector(const TrainOptions& o) {
            std::to_string(iteration + 1) + ": training stopped; the last good weights are in " + last_path +
            " (try a lower learning_rate or a longer burn_in)");
     }
+#ifdef DN_GPU
+    if (gpu) gpu->update({p.batch, rate, p.momentum, p.decay}); else
+#endif
     net->update({p.batch, rate, p.momentum, p.decay});
     iteration = static_cast<int>(net->seen / p.batch);
     avg_loss = avg_loss < 0 ? loss : avg_loss * .9f + loss * .1f;
@@ -152,12 +165,19 @@ TrainResult train_detector(const TrainOptions& o) {
                 rate, secs, static_cast<unsigned long long>(net->seen), hours_left);
     std::fflush(stdout);
     result.last_loss = loss;
+#ifdef DN_GPU
+    // The host needs the weights to save them, and for -map (on_iteration evaluates them).
+    if (gpu && (o.calc_map || iteration % 100 == 0)) gpu->download_weights(*net);
+#endif
     if (o.on_iteration) o.on_iteration(*net, iteration, avg_loss);
     if (iteration % 100 == 0) save_weights(*net, last_path);
     if (iteration % 1000 == 0) save_weights(*net, backup_weights_path(data.backup, o.cfg_path, std::to_string(iteration)));
   }
   result.iterations = iteration;
   result.avg_loss = avg_loss;
+#ifdef DN_GPU
+  if (gpu) gpu->download_weights(*net);
+#endif
   if (result.interrupted) {
     save_weights(*net, last_path);
     result.final_weights = last_path;
