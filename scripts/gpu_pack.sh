@@ -31,3 +31,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 ls "$out/debs"
 du -sh "$out"
+
+# The device call sends the working tree (tracked + untracked-not-ignored files) and the carried
+# paths, 64 MiB at most: say what would travel, and the largest untracked files if it is too much.
+tree=$(git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+carry=$(du -sb "$out" | cut -f1)
+mib=$(( (tree + carry) / 1048576 ))
+echo "the device call would send ${mib} MiB (working tree $(( tree / 1048576 )), .gpu_carry $(( carry / 1048576 ))) of 64"
+if [ "$mib" -ge 60 ]; then
+  echo "gpu_pack: too much for the device call; the largest untracked files (ignore them in .git/info/exclude, or move them):" >&2
+  git ls-files -o --exclude-standard -z | du -b --files0-from=- 2>/dev/null | sort -n | tail -5 >&2
+  exit 1
+fi

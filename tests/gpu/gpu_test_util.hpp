@@ -45,6 +45,10 @@ inline ::testing::AssertionResult close_to(const std::vector<float>& gpu, const 
     }
     if (!(d <= rtol * scale)) bad = true;
   }
+  // With DN_PRINT_ERRORS=1 (scripts/gpu_check.sh) every comparison prints its relative error, so
+  // that the tolerances can be set from measurements: "error <max|gpu-cpu|/scale> tolerance <rtol>".
+  if (const char* p = std::getenv("DN_PRINT_ERRORS"); p && *p == '1')
+    std::printf("error %.3g tolerance %g size %zu\n", worst / scale, rtol, cpu.size());
   if (!bad)
     return ::testing::AssertionSuccess() << "max |gpu - cpu| = " << worst << " (" << worst / scale << " of max |cpu|)";
   return ::testing::AssertionFailure() << "max |gpu - cpu| = " << worst << " at " << at << " (gpu " << gpu[at]
@@ -53,6 +57,8 @@ inline ::testing::AssertionResult close_to(const std::vector<float>& gpu, const 
 
 inline ::testing::AssertionResult close_to(double gpu, double cpu, double rtol, double floor = 1e-12) {
   const double tol = rtol * std::max(std::fabs(cpu), floor);
+  if (const char* p = std::getenv("DN_PRINT_ERRORS"); p && *p == '1')
+    std::printf("error %.3g tolerance %g size 1\n", std::fabs(gpu - cpu) / std::max(std::fabs(cpu), floor), rtol);
   if (std::fabs(gpu - cpu) <= tol) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "gpu " << gpu << ", cpu " << cpu << ", tolerance " << tol;
 }
