@@ -10,6 +10,7 @@
 #include "apps/apps.hpp"
 #include "cfg/data_file.hpp"
 #include "core/error.hpp"
+#include "plot/loss_plot.hpp"
 
 namespace dn {
 
@@ -31,7 +32,15 @@ static void usage() {
   std::fprintf(stderr,
                "usage: darknet <command> ...\n"
                "  detector test <data> <cfg> <weights> [image] [-thresh t] [-ext_output] [-out result.json] [-dont_show]\n"
-               "  detect <cfg> <weights> [image]\n");
+               "  detector demo <data> <cfg> <weights> [video | -c N] [-thresh t] [-out_filename out.avi|out.mp4] [-dont_show] [-prefix P] [-benchmark] [-ext_output]\n"
+               "  detector train <data> <cfg> [weights] [-clear] [-dont_show] [-seed N] [-iterations N]\n"
+               "  detector map <data> <cfg> <weights> [-thresh .25] [-iou_thresh .5] [-points 0|11|101] [-out map.json]\n"
+               "  detector valid <data> <cfg> <weights>\n"
+               "  detector recall <data> <cfg> <weights>\n"
+               "  detector calc_anchors <data> [-num_of_clusters 9] [-width 416] [-height 416]\n"
+               "  detect <cfg> <weights> [image]\n"
+               "  loss_plot [-out loss_shape.png] [-csv losses.csv]\n"
+               "  init <cfg> <out.weights> [-seed N]   (seeded from-scratch initial weights)\n");
 }
 
 int run_cli(int argc, char** argv) {
@@ -48,9 +57,17 @@ int run_cli(int argc, char** argv) {
       }
       std::string sub = argv[2];
       if (sub == "test") return detector_test(argc, argv);
+      if (sub == "demo") return detector_demo(argc, argv);
+      if (sub == "train") return detector_train(argc, argv);
+      if (sub == "map") return detector_map(argc, argv);
+      if (sub == "valid") return detector_valid(argc, argv);
+      if (sub == "recall") return detector_recall(argc, argv);
+      if (sub == "calc_anchors") return calc_anchors(argc, argv);
       fail("unknown detector command '" + sub + "'");
     }
     if (cmd == "detect") return detect_coco(argc, argv);
+    if (cmd == "loss_plot") return run_loss_plot(argc, argv);
+    if (cmd == "init") return init_weights(argc, argv);
     usage();
     fail("unknown command '" + cmd + "'");
   } catch (const Error& e) {
