@@ -203,3 +203,29 @@ TEST(Train, NanLossStopsAndKeepsTheLastGoodWeights) {
 
 }  // namespace
 }  // namespace dn
+
+namespace dn {
+namespace {
+
+// SIGINT (Ctrl-C) saves _last.weights and exits cleanly, whichever thread was busy at the time.
+TEST(Train, SigintSavesLastWeightsAndExitsCleanly) {
+  auto f = testing::make_train_fixture("sigint", testing::small_detector_cfg(100000, "", 4), 4);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::filesystem::remove_all(f.dir + "/backup");
+    const std::string cmd = "cd " + f.dir + " && timeout --preserve-status -s INT " + std::to_string(2 + attempt) + " " +
+                            std::string(DN_DARKNET_EXE) + " detector train " + f.data + " " + f.cfg +
+                            " -seed 4 -dont_show -quiet -chart '' > train_log.txt 2>&1";
+    int rc = std::system(cmd.c_str());
+    std::string log = read_bytes(f.dir + "/train_log.txt");
+    EXPECT_EQ(rc, 0) << log;
+    EXPECT_NE(log.find("Interrupted by signal 2"), std::string::npos) << log;
+    const std::string last = backup_weights_path(f.dir + "/backup", f.cfg, "last");
+    EXPECT_TRUE(std::filesystem::exists(last));
+    EXPECT_FALSE(std::filesystem::exists(last + ".tmp"));
+    EXPECT_FALSE(std::filesystem::exists(backup_weights_path(f.dir + "/backup", f.cfg, "final")));
+  }
+  std::filesystem::remove_all(f.dir);
+}
+
+}  // namespace
+}  // namespace dn

@@ -9,6 +9,7 @@
 
 #include "cfg/data_file.hpp"
 #include "core/error.hpp"
+#include "core/stop_signals.hpp"
 #include "data/loader.hpp"
 #include "layers/yolo.hpp"
 #include "network/network.hpp"
@@ -21,9 +22,6 @@
 namespace dn {
 
 namespace {
-
-volatile std::sig_atomic_t g_stop_signal = 0;
-void on_signal(int sig) { g_stop_signal = sig; }
 
 std::string base_name(const std::string& path) {
   std::string b = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
@@ -49,6 +47,9 @@ std::string backup_weights_path(const std::string& backup_dir, const std::string
 }
 
 TrainResult train_detector(const TrainOptions& o) {
+  // SIGINT/SIGTERM end the run after the current iteration, saving _last. Taken before any thread
+  // (loader, OpenMP workers) starts, so that they all inherit the blocked mask (core/stop_signals.hpp).
+  StopSignals stop_signals;
   DataConfig data = read_data_file(o.data_path);
   if (data.train.empty()) fail_at(o.data_path, 0, "missing 'train=' (the list of training images)");
   std::vector<std::string> paths = read_image_list(data.train, dirname_of(data.train));
@@ -97,18 +98,6 @@ TrainResult train_detector(const TrainOptions& o) {
   std::filesystem::create_directories(data.backup.empty() ? "." : data.backup);
   const std::string last_path = backup_weights_path(data.backup, o.cfg_path, "last");
 
-  g_stop_signal = 0;
-  auto old_int = std::signal(SIGINT, on_signal);
-  auto old_term = std::signal(SIGTERM, on_signal);
-  struct Restore {
-    void (*i)(int);
-    void (*t)(int);
-    ~Restore() {
-      std::signal(SIGINT, i);
-      std::signal(SIGTERM, t);
-    }
-  } restore{old_int, old_term};
-
   TrainResult result;
   float avg_loss = -1;
   const int base_w = p.width;
@@ -118,7 +107,7 @@ TrainResult train_detector(const TrainOptions& o) {
   auto t_start = std::chrono::steady_clock::now();
   double avg_time = -1;
   while (iteration < p.max_batches) {
-    if (g_stop_signal) {
+    if (StopSignals::received()) {
       result.interrupted = true;
       break;
     }
@@ -181,7 +170,7 @@ TrainResult train_detector(const TrainOptions& o) {
   if (result.interrupted) {
     save_weights(*net, last_path);
     result.final_weights = last_path;
-    std::fprintf(stderr, "Interrupted by signal %d at iteration %d: saved %s\n", static_cast<int>(g_stop_signal),
+    std::fprintf(stderr, "Interrupted by signal %d at iteration %d: saved %s\n", StopSignals::received(),
                  iteration, last_path.c_str());
   } else {
     result.final_weights = backup_weights_path(data.backup, o.cfg_path, "final");

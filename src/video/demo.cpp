@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/stop_signals.hpp"
 
 #ifdef DN_OPENCV
 #include <atomic>
@@ -40,74 +41,6 @@ DemoStats run_demo(const DemoOptions&) {
 void require_video_support() {}
 
 namespace {
-
-// Stop requests from SIGINT/SIGTERM. The signals are blocked in every thread the demo starts (the
-// mask is inherited) and taken synchronously by one waiting thread, so no thread is ever interrupted
-// mid-computation. That is the safe way for a process full of threads, and on our machines it is
-// also a necessity: a signal handler that runs on a thread busy in the network corrupts the heap
-// there (seen as "free(): invalid pointer" at exit, even with a handler that only sets a flag).
-std::atomic<int> g_stop_signal{0};  // the signal number; lock-free, so usable from a handler
-static_assert(std::atomic<int>::is_always_lock_free);
-// Fallback for threads that existed before the demo started (they do not block the signals).
-extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
-
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal = 0;
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    struct sigaction sa = {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_mask_);
-    waiter_ = std::thread([this] {
-      const timespec tick{0, 100 * 1000 * 1000};
-      std::chrono::steady_clock::time_point first_at;
-      while (!done_) {
-        const int sig = sigtimedwait(&set_, nullptr, &tick);
-        if (sig <= 0) continue;
-        if (!g_stop_signal || first_at == std::chrono::steady_clock::time_point()) {
-          first_at = std::chrono::steady_clock::now();
-        } else if (std::chrono::steady_clock::now() - first_at > std::chrono::seconds(1)) {
-          // A second signal, well after the first (one signal often arrives twice at once: `timeout`
-          // sends it to the process and to its group): the user does not want to wait for the
-          // queued frames. End the process as the default action would.
-          struct sigaction dfl = {};
-          dfl.sa_handler = SIG_DFL;
-          sigaction(sig, &dfl, nullptr);
-          pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
-          raise(sig);
-        }
-        g_stop_signal = sig;
-      }
-    });
-  }
-  ~StopSignals() {
-    done_ = true;
-    waiter_.join();
-    // A signal that arrived after the waiter's last look is still a stop request: take it here
-    // rather than let it kill the process when unblocked.
-    const timespec zero{0, 0};
-    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  sigset_t set_, old_mask_;
-  struct sigaction old_int_ = {}, old_term_ = {};
-  std::atomic<bool> done_{false};
-  std::thread waiter_;
-};
 
 struct Frame {
   int index = 0;  // 0-based, in decoding order
@@ -178,7 +111,7 @@ DemoStats run_demo(const DemoOptions& opt) {
       if (decoded.push(Frame{index, image_from_mat(first), {}})) {
         first.release();
         cv::Mat m;
-        while (!g_stop_signal && !stop) {
+        while (!StopSignals::received() && !stop) {
           if (!cap.read(m) || m.empty()) {
             source_ended = true;
             break;
@@ -277,12 +210,12 @@ DemoStats run_demo(const DemoOptions& opt) {
   stats.seconds = seconds_between(t0, last);
   stats.avg_fps = stats.seconds > 0 ? stats.frames / stats.seconds : 0;
   stats.network_ms = stats.frames ? 1000 * network_s / stats.frames : 0;
-  stats.interrupted = !source_ended && (g_stop_signal || stop);
+  stats.interrupted = !source_ended && (StopSignals::received() || stop);
   if (writer_error) std::rethrow_exception(writer_error);
   if (reader_error) std::rethrow_exception(reader_error);
 
   if (stats.interrupted)
-    std::printf("\nStopped%s after %d frames\n", g_stop_signal ? " by signal" : "", stats.frames);
+    std::printf("\nStopped%s after %d frames\n", StopSignals::received() ? " by signal" : "", stats.frames);
   if (write_video) std::printf("Wrote %s: %d frames\n", opt.out_filename.c_str(), frames_written.load());
   if (save_frames) std::printf("Saved %d frames as %s\n", frames_written.load(), prefix_path(opt.prefix, 0).c_str());
   std::printf("Average FPS: %.1f (%d frames in %.2f s; detector %.1f ms per frame)\n", stats.avg_fps, stats.frames,
