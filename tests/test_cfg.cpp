@@ -11,12 +11,15 @@
 #include <fstream>
 #include <string>
 
+#include "error_matchers.hpp"
 #include "cfg/cfg.hpp"
 #include "cfg/data_file.hpp"
 #include "core/error.hpp"
 
 namespace dn {
 namespace {
+
+using testing::error_of;
 
 const std::string kCfgDir = std::string(DN_SHARED_DIR) + "/darknet-cfg/";
 
@@ -46,20 +49,7 @@ void write_file(const std::string& path, const std::string& text) {
   f << text;
 }
 
-// The message of the dn::Error that fn throws ("" and a test failure if it throws none).
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a dn::Error";
-  return "";
-}
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "' lacks '" << (needle) << "'"
 
 // Restores the working directory when it goes out of scope.
 class ScopedChdir {

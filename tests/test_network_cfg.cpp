@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "error_matchers.hpp"
 #include "core/error.hpp"
 #include "layers/convolutional.hpp"
 #include "layers/maxpool.hpp"
@@ -21,21 +22,11 @@
 namespace dn {
 namespace {
 
+using testing::error_of;
+
 const std::string kCfgDir = std::string(DN_SHARED_DIR) + "/darknet-cfg/";
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "' lacks '" << (needle) << "'"
 
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a dn::Error";
-  return "";
-}
 
 // Writes `text` to <temp>/<name> and returns the path, so that errors name a real file.
 std::string write_cfg(const std::string& name, const std::string& text) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "error_matchers.hpp"
 #include "core/error.hpp"
 #include "layers/convolutional.hpp"
 #include "net_fixtures.hpp"
@@ -18,21 +19,11 @@
 namespace dn {
 namespace {
 
+using testing::error_of;
+
 namespace fs = std::filesystem;
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "' lacks '" << (needle) << "'"
 
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a dn::Error";
-  return "";
-}
 
 std::vector<char> read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
