@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../tests/net_fixtures.hpp"
+#include "bench_util.hpp"
 #include "cfg/cfg.hpp"
 #include "network/network.hpp"
 
@@ -29,16 +30,7 @@ static double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// The cfg text with [net] width/height replaced.
-static std::string cfg_at_size(const std::string& path, int size) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string t = ss.str();
-  t = std::regex_replace(t, std::regex("\\nwidth=\\d+"), "\nwidth=" + std::to_string(size));
-  t = std::regex_replace(t, std::regex("\\nheight=\\d+"), "\nheight=" + std::to_string(size));
-  return t;
-}
+using dn::bench::cfg_at_size;
 
 int main(int argc, char** argv) {
   std::string shared = "../shared";

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "bench_util.hpp"
 #include "cfg/cfg.hpp"
 #include "core/rng.hpp"
 #include "network/network.hpp"
@@ -27,12 +28,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "-size") && i + 1 < argc) size = std::atoi(argv[++i]);
     else shared = argv[i];
   }
-  std::ifstream f(shared + "/darknet-cfg/yolov3-tiny.cfg");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string t = ss.str();
-  t = std::regex_replace(t, std::regex("\\nwidth=\\d+"), "\nwidth=" + std::to_string(size));
-  t = std::regex_replace(t, std::regex("\\nheight=\\d+"), "\nheight=" + std::to_string(size));
+  std::string t = dn::bench::cfg_at_size(shared + "/darknet-cfg/yolov3-tiny.cfg", size);
   auto net = dn::build_network(dn::parse_cfg_text(t, "yolov3-tiny.cfg"), batch);
   dn::init_network_weights(*net, 1);
   net->set_training(true);

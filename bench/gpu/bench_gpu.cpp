@@ -22,6 +22,7 @@
 #include "cuda/device.hpp"
 #include "cuda/gpu_network.hpp"
 #include "network/network.hpp"
+#include "../bench_util.hpp"
 #include "train/init.hpp"
 
 namespace {
@@ -29,16 +30,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::string cfg_at_size(const std::string& path, int size) {
-  std::ifstream f(path);
-  if (!f) dn::fail_at(path, 0, "cannot open the cfg");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string t = ss.str();
-  t = std::regex_replace(t, std::regex("\\nwidth=\\d+"), "\nwidth=" + std::to_string(size));
-  t = std::regex_replace(t, std::regex("\\nheight=\\d+"), "\nheight=" + std::to_string(size));
-  return t;
-}
+using dn::bench::cfg_at_size;
 
 struct Options {
   std::string shared = DN_SHARED_DIR;

@@ -55,6 +55,18 @@ NetParams parse_net_section(const CfgSection& s) {
   return p;
 }
 
+// Resizes a layer to its input: a route takes its shape from its sources instead (all earlier
+// layers, already resized).
+static void resize_layer(Layer& l, int batch, Shape input, const std::vector<std::unique_ptr<Layer>>& earlier) {
+  if (auto* r = dynamic_cast<RouteLayer*>(&l)) {
+    std::vector<Shape> shapes;
+    for (int src : r->sources) shapes.push_back(earlier[src]->out);
+    r->resize_from(batch, shapes);
+  } else {
+    l.resize(batch, input);
+  }
+}
+
 std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
   auto net = std::make_unique<Network>();
   net->cfg_path = cfg.path;
@@ -72,13 +84,7 @@ std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
     b.previous = &net->layers;
     b.previous_sections = &sections;
     auto layer = make_layer(s, b);
-    if (auto* r = dynamic_cast<RouteLayer*>(layer.get())) {
-      std::vector<Shape> shapes;
-      for (int src : r->sources) shapes.push_back(net->layers[src]->out);
-      r->resize_from(net->batch, shapes);
-    } else {
-      layer->resize(net->batch, shape);
-    }
+    resize_layer(*layer, net->batch, shape, net->layers);
     if (layer->out.size() == 0) s.fail("", "layer output is empty (input too small for this layer)");
     shape = layer->out;
     s.warn_unused();
@@ -115,13 +121,7 @@ void Network::resize(int w, int h) {
   params.height = h;
   Shape shape{params.channels, h, w};
   for (auto& l : layers) {
-    if (auto* r = dynamic_cast<RouteLayer*>(l.get())) {
-      std::vector<Shape> shapes;
-      for (int src : r->sources) shapes.push_back(layers[src]->out);
-      r->resize_from(batch, shapes);
-    } else {
-      l->resize(batch, shape);
-    }
+    resize_layer(*l, batch, shape, layers);
     shape = l->out;
   }
   if (training) set_training(true);
