@@ -2,7 +2,8 @@
 # Smoke test of scripts/ab_losses: a study of 2 variants x 2 seeds x 3 iterations of the quick cfg at
 # 64x64 on 6 training and 4 validation images of BCCD, in a temporary folder. Checks the files, the
 # numbers in results.csv and table.md, that a second start retrains nothing, that a run without its
-# `done` marker is redone (and only it), and that --report regenerates the same table.
+# `done` marker is redone (and only it), that an interrupted run resumes from its _last.weights and
+# ends with the same numbers, and that --report regenerates the same table.
 #
 #   tests/ab_smoke.sh <darknet binary> <shared folder>     (ctest: ab_losses_smoke)
 set -eu
@@ -16,6 +17,7 @@ BCCD="$SHARED/datasets/bccd"
 
 fail() { echo "ab_smoke: FAIL: $*" >&2; exit 1; }
 [ -x "$DARKNET" ] || fail "no darknet binary at $DARKNET"
+DARKNET=$(cd "$(dirname "$DARKNET")" && pwd)/$(basename "$DARKNET")
 [ -f "$BCCD/bccd.names" ] || fail "no BCCD at $BCCD"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ab_smoke.XXXXXX")
@@ -124,6 +126,29 @@ for r in csv.DictReader(open(sys.argv[1])):
 nosecs "$T/results1.csv" > "$T/r1"
 nosecs "$S/results.csv" > "$T/r3"
 cmp -s "$T/r1" "$T/r3" || { diff "$T/r1" "$T/r3" >&2; fail "the redone run gave other numbers (training not reproducible)"; }
+cp "$S/table.md" "$T/table1.md"
+
+echo "== an interrupted run resumes from its _last.weights + .state, exactly"
+# mfocal seed 2 as a session stop leaves it: 2 of its 3 iterations trained, _last saved, no final.
+R="$S/runs/mfocal_s2"
+"$PY" -c 'import json,sys
+sig = json.load(open(sys.argv[1]))["signature"]
+json.dump({"signature": sig, "segments": [{"started": "earlier", "seconds": 1.0}]}, open(sys.argv[2], "w"))' \
+  "$R/run.json" "$R/started"
+rm -f "$R/done" "$R/trained" "$R/map.json" "$R/run.json" "$R/mfocal_final.weights"
+(cd "$R" && "$DARKNET" detector train run.data "$S/cfg/mfocal.cfg" "$S/init/s2.weights" -seed 2 -dont_show \
+  -quiet -chart '' -iterations 2 > "$T/part.log" 2>&1) || { cat "$T/part.log"; fail "the partial training failed"; }
+rm -f "$R/mfocal_final.weights"
+[ -s "$R/mfocal_last.weights" ] && [ -s "$R/mfocal_last.state" ] || fail "no _last.weights/_last.state after the partial training"
+run_ab > "$T/fourth.log" 2>&1 || { cat "$T/fourth.log"; fail "the fourth start exited non-zero"; }
+grep -q 'mfocal seed 2: resuming from mfocal_last.weights' "$T/fourth.log" || { cat "$T/fourth.log"; fail "mfocal seed 2 was not resumed"; }
+grep -q 'Resuming at iteration 2 with the momentum of' "$R/train.log" || fail "darknet did not resume with the momentum"
+[ ! -e "$R/mfocal_last.state" ] || fail "the .state file was not removed after the run finished"
+nosecs "$S/results.csv" > "$T/r4"
+cmp -s "$T/r1" "$T/r4" || { diff "$T/r1" "$T/r4" >&2; fail "the resumed run gave other numbers than the straight one"; }
+grep -q 'resumed exactly' "$S/table.md" || fail "table.md does not list the resumed run"
+grep -v 'resumed exactly' "$S/table.md" > "$T/table4.md"
+cmp -s "$T/table1.md" "$T/table4.md" || { diff "$T/table1.md" "$T/table4.md" >&2; fail "table.md changed beyond the resumed-run line"; }
 cp "$S/table.md" "$T/table1.md"
 
 echo "== --report regenerates the table from results.csv"

@@ -11,7 +11,9 @@
 #include "eval/results_io.hpp"
 #include "layers/yolo.hpp"
 #include "train/schedule.hpp"
+#include "train/optimizer_state.hpp"
 #include "train/trainer.hpp"
+#include "error_matchers.hpp"
 #include "train_fixtures.hpp"
 
 namespace dn {
@@ -178,6 +180,88 @@ TEST(Train, CheckpointsResumeAndClear) {
   TrainResult cleared = train(f, 5, nullptr, r.final_weights, true, 3);
   EXPECT_EQ(cleared.iterations, 3);
   std::filesystem::remove_all(f.dir);
+}
+
+// A run stopped at iteration 15 and resumed from _last.weights (+ .state) ends with the same
+// weights, bit for bit, as one that ran 20 iterations straight: the loader restarts at the batch
+// it had reached, the multi-scale draws (random=1) are replayed, the momentum is reloaded.
+TEST(Train, ResumedRunEqualsUninterruptedRun) {
+  std::string cfg = testing::small_detector_cfg(20, "", 4);
+  for (size_t at; (at = cfg.find("random=0")) != std::string::npos;) cfg.replace(at, 8, "random=1");
+  auto f = testing::make_train_fixture("exact_resume", cfg, 8);
+  const std::string last = backup_weights_path(f.dir + "/backup", f.cfg, "last");
+  const std::string state = optimizer_state_path(last);
+  EXPECT_EQ(state, f.dir + "/backup/" + std::filesystem::path(f.cfg).stem().string() + "_last.state");
+
+  const std::string straight = read_bytes(train(f, 9).final_weights);
+  ASSERT_FALSE(straight.empty());
+
+  EXPECT_EQ(train(f, 9, nullptr, "", false, 15).iterations, 15);
+  ASSERT_TRUE(std::filesystem::exists(state));
+  const std::string last15 = read_bytes(last), state15 = read_bytes(state);
+  TrainResult resumed = train(f, 9, nullptr, last, false, 20);
+  EXPECT_EQ(resumed.iterations, 20);
+  EXPECT_TRUE(read_bytes(resumed.final_weights) == straight) << "resumed at 15 differs from 20 straight";
+
+  // Without the momentum the run continues, but not exactly: the state file is what makes it exact.
+  {
+    std::ofstream(last, std::ios::binary) << last15;
+  }
+  std::filesystem::remove(state);
+  TrainResult no_state = train(f, 9, nullptr, last, false, 20);
+  EXPECT_EQ(no_state.iterations, 20);
+  EXPECT_FALSE(read_bytes(no_state.final_weights) == straight);
+
+  std::filesystem::remove_all(f.dir);
+}
+
+TEST(Train, OptimizerStateFileIsCheckedBeforeUse) {
+  const std::string dir = testing::temp_dir("optstate");
+  const std::string cfg = dir + "/n.cfg";
+  std::ofstream(cfg) << testing::small_detector_cfg(10, "", 2);
+  auto net = load_network(cfg, 2);
+  net->set_training(true);
+  net->seen = 60;
+  std::vector<std::vector<float>*> bufs;
+  for (auto& l : net->layers)
+    for (auto* b : l->optimizer_state()) bufs.push_back(b);
+  ASSERT_EQ(bufs.size(), 6u * 3 + 2 * 2);  // 6 conv with bn (3 buffers each), 2 without (2)
+  (*bufs[0])[3] = 1.5f;
+  bufs.back()->back() = -2.f;
+  const std::string path = dir + "/n.state";
+  save_optimizer_state(*net, path);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  (*bufs[0])[3] = 0;
+  bufs.back()->back() = 0;
+  std::string why;
+  ASSERT_TRUE(load_optimizer_state(*net, path, &why)) << why;
+  EXPECT_EQ((*bufs[0])[3], 1.5f);
+  EXPECT_EQ(bufs.back()->back(), -2.f);
+
+  net->seen = 64;  // the weights are of another iteration
+  (*bufs[0])[3] = 7;
+  EXPECT_FALSE(load_optimizer_state(*net, path, &why));
+  EXPECT_CONTAINS(why, "saved at 60 images seen, the weights at 64");
+  EXPECT_EQ((*bufs[0])[3], 7.f) << "a rejected file must change nothing";
+  net->seen = 60;
+  const std::string bytes = read_bytes(path);
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 5);
+  EXPECT_FALSE(load_optimizer_state(*net, path, &why));
+  EXPECT_CONTAINS(why, "truncated");
+  std::ofstream(path, std::ios::binary) << "not a state file at all";
+  EXPECT_FALSE(load_optimizer_state(*net, path, &why));
+  EXPECT_CONTAINS(why, "not an optimizer state file");
+  EXPECT_FALSE(load_optimizer_state(*net, dir + "/missing.state", &why));
+  std::string other_cfg = testing::small_detector_cfg(10, "", 2);  // same seen, other layer sizes
+  other_cfg.replace(other_cfg.find("filters=256"), 11, "filters=128");
+  std::ofstream(cfg) << other_cfg;
+  auto net2 = load_network(cfg, 2);
+  net2->set_training(true);
+  net2->seen = 60;
+  std::ofstream(path, std::ios::binary) << bytes;
+  EXPECT_FALSE(load_optimizer_state(*net2, path, &why));
+  EXPECT_CONTAINS(why, "buffer");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Train, NanLossStopsAndKeepsTheLastGoodWeights) {

@@ -26,16 +26,18 @@ constexpr uint64_t kShuffleStream = 1, kImageStream = 2;
 }  // namespace
 
 Loader::Loader(std::vector<std::string> paths, int num_classes, int batch, AugmentParams augment,
-               uint64_t seed, BadList* bad)
+               uint64_t seed, BadList* bad, int64_t first_index)
     : paths_(std::move(paths)), num_classes_(num_classes), batch_(batch), augment_(augment),
       seed_(seed),
       own_bad_(bad ? nullptr : std::make_unique<BadList>("")),
       bad_(bad ? bad : own_bad_.get()),
       w_(augment.w),
-      h_(augment.h) {
+      h_(augment.h),
+      next_index_(first_index) {
   if (paths_.empty()) fail("Loader: the image list is empty");
   if (batch_ <= 0) fail("Loader: batch must be positive, got " + std::to_string(batch_));
   if (w_ <= 0 || h_ <= 0) fail("Loader: bad image size " + std::to_string(w_) + "x" + std::to_string(h_));
+  if (first_index < 0) fail("Loader: negative first batch index " + std::to_string(first_index));
   thread_ = std::thread([this] { worker(); });
 }
 

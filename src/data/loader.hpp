@@ -31,9 +31,10 @@ struct Batch {
 class Loader {
  public:
   // paths: image files; augment.w/h: initial output size; bad may be nullptr (then warnings only,
-  // still once per file).
+  // still once per file); first_index: the first batch next() returns (a resumed run continues
+  // where it stopped).
   Loader(std::vector<std::string> paths, int num_classes, int batch, AugmentParams augment,
-         uint64_t seed, BadList* bad);
+         uint64_t seed, BadList* bad, int64_t first_index = 0);
   ~Loader();
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
@@ -70,7 +71,7 @@ class Loader {
   std::mutex mutex_;
   std::condition_variable cv_;
   int w_, h_;                     // size for batches prepared from now on
-  int64_t next_index_ = 0;        // the batch next() returns next
+  int64_t next_index_;            // the batch next() returns next
   bool want_ = true;              // the worker should prepare batch next_index_
   bool stop_ = false;
   std::optional<Batch> ready_;    // prepared batch (index next_index_)

@@ -325,6 +325,11 @@ void ConvolutionalLayer::backward(RunContext& ctx, const float* input, float* in
     }
 }
 
+std::vector<std::vector<float>*> ConvolutionalLayer::optimizer_state() {
+  if (batch_normalize) return {&weight_v_, &bias_v_, &scale_v_};
+  return {&weight_v_, &bias_v_};
+}
+
 // SGD with momentum and weight decay (decay on weights only, as Darknet):
 //   v = momentum*v - lr*(grad/batch + decay*w);  w += v;  grad = 0.
 void ConvolutionalLayer::update(const UpdateArgs& a) {

@@ -25,6 +25,7 @@ class ConvolutionalLayer : public Layer {
   void write_weights(WeightWriter& w) const override;
   std::vector<std::pair<float*, float*>> parameters() override;
   std::vector<size_t> parameter_sizes() const override;
+  std::vector<std::vector<float>*> optimizer_state() override;
   double flops() const override;
   std::string describe() const override;
 

@@ -63,6 +63,9 @@ class Layer {
   // Parameters and their gradients, flattened, for tests and the optimiser.
   virtual std::vector<std::pair<float*, float*>> parameters() { return {}; }
   virtual std::vector<size_t> parameter_sizes() const { return {}; }
+  // The optimizer's per-parameter state (SGD momentum), allocated in training mode; saved beside
+  // _last.weights so that a resumed run continues exactly (train/optimizer_state.hpp).
+  virtual std::vector<std::vector<float>*> optimizer_state() { return {}; }
   virtual double flops() const { return 0; }  // per image, multiply-add = 2
   // The loss this layer computed in the last training forward (summed over the mini-batch).
   virtual double loss() const { return 0; }

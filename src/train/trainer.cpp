@@ -14,6 +14,7 @@
 #include "layers/yolo.hpp"
 #include "network/network.hpp"
 #include "train/init.hpp"
+#include "train/optimizer_state.hpp"
 #include "train/schedule.hpp"
 #ifdef DN_GPU
 #include "cuda/gpu_network.hpp"
@@ -92,18 +93,54 @@ TrainResult train_detector(const TrainOptions& o) {
   aug.exposure = p.exposure;
   aug.flip = p.flip != 0;
   aug.letterbox = p.letter_box != 0;
+  // A resumed run (weights with images seen, no -clear) continues exactly where it stopped: the
+  // loader at the batch it had reached, the multi-scale draws replayed, the momentum reloaded
+  // from <weights>.state (train/optimizer_state.hpp).
+  int iteration = static_cast<int>(net->seen / p.batch);
   BadList bad("bad.list");
-  Loader loader(paths, data.classes, mini_batch, aug, seed, &bad);
+  Loader loader(paths, data.classes, mini_batch, aug, seed, &bad, static_cast<int64_t>(iteration) * p.subdivisions);
 
   std::filesystem::create_directories(data.backup.empty() ? "." : data.backup);
   const std::string last_path = backup_weights_path(data.backup, o.cfg_path, "last");
+  bool keep_state = true;  // the host holds the momentum (not on the GPU)
+#ifdef DN_GPU
+  keep_state = !gpu;
+#endif
+  if (iteration > 0 && !o.weights_path.empty()) {
+    std::string why;
+    if (!keep_state)
+      std::fprintf(stderr, "Resuming at iteration %d on the GPU: momentum starts at zero\n", iteration);
+    else if (load_optimizer_state(*net, optimizer_state_path(o.weights_path), &why))
+      std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s\n", iteration,
+                   optimizer_state_path(o.weights_path).c_str());
+    else
+      std::fprintf(stderr, "Resuming at iteration %d: momentum starts at zero (%s)\n", iteration, why.c_str());
+  }
+  // _last.weights and, beside it, the optimizer state it continues with.
+  auto save_last = [&] {
+    save_weights(*net, last_path);
+    const std::string state_path = optimizer_state_path(last_path);
+    if (keep_state) {
+      save_optimizer_state(*net, state_path);
+    } else {
+      std::error_code ec;
+      std::filesystem::remove(state_path, ec);  // a stale one must not be taken for this run's
+    }
+  };
 
   TrainResult result;
   float avg_loss = -1;
   const int base_w = p.width;
   const bool random = yolos.back()->random != 0;
   Rng scale_rng(seed ^ 0x5CA1Eull);
-  int iteration = static_cast<int>(net->seen / p.batch);
+  if (random && iteration > 0) {  // replay the draws of the iterations already done
+    int s = p.width;
+    for (int it = 0; it < iteration; it += 10) s = random_size(base_w, scale_rng);
+    if (iteration % 10 != 0 && s != p.width) {
+      net->resize(s, s);
+      loader.set_size(s, s);
+    }
+  }
   auto t_start = std::chrono::steady_clock::now();
   double avg_time = -1;
   while (iteration < p.max_batches) {
@@ -159,7 +196,7 @@ TrainResult train_detector(const TrainOptions& o) {
     if (gpu && (o.calc_map || iteration % 100 == 0)) gpu->download_weights(*net);
 #endif
     if (o.on_iteration) o.on_iteration(*net, iteration, avg_loss);
-    if (iteration % 100 == 0) save_weights(*net, last_path);
+    if (iteration % 100 == 0) save_last();
     if (iteration % 1000 == 0) save_weights(*net, backup_weights_path(data.backup, o.cfg_path, std::to_string(iteration)));
   }
   result.iterations = iteration;
@@ -168,14 +205,14 @@ TrainResult train_detector(const TrainOptions& o) {
   if (gpu) gpu->download_weights(*net);
 #endif
   if (result.interrupted) {
-    save_weights(*net, last_path);
+    save_last();
     result.final_weights = last_path;
     std::fprintf(stderr, "Interrupted by signal %d at iteration %d: saved %s\n", StopSignals::received(),
                  iteration, last_path.c_str());
   } else {
     result.final_weights = backup_weights_path(data.backup, o.cfg_path, "final");
     save_weights(*net, result.final_weights);
-    save_weights(*net, last_path);
+    save_last();
   }
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   std::fprintf(stderr, "Saved %s (%.1f s of training)\n", result.final_weights.c_str(), total);
