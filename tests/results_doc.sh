@@ -1,0 +1,39 @@
+#!/bin/sh
+# docs/results.md quotes the loss A/B study's tables. This checks that they are what
+# `scripts/ab_losses --report` makes of the committed results: the report is regenerated in a
+# temporary copy of results/bccd (and of results/bccd/finetune when it exists) from results.csv,
+# and every table row of the regenerated table.md must appear in docs/results.md, verbatim.
+#
+#   tests/results_doc.sh            (ctest: results_doc)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DOC="$ROOT/docs/results.md"
+fail() { echo "results_doc: FAIL: $*" >&2; exit 1; }
+[ -s "$DOC" ] || fail "no $DOC"
+[ -s "$ROOT/results/bccd/results.csv" ] || fail "no results/bccd/results.csv (the study docs/results.md reports)"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/results_doc.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+checked=0
+for sub in "" finetune; do
+  S="$ROOT/results/bccd${sub:+/$sub}"
+  [ -s "$S/results.csv" ] || continue
+  C="$T/copy${sub:+_$sub}"
+  mkdir -p "$C/runs"
+  cp "$S/results.csv" "$S/study.json" "$C/"
+  for r in "$S"/runs/*/; do
+    n=$(basename "$r")
+    mkdir -p "$C/runs/$n"
+    for f in run.json train.log; do [ ! -f "$r/$f" ] || cp "$r/$f" "$C/runs/$n/"; done
+  done
+  [ -n "$sub" ] || rm -rf "$C/finetune"
+  "$ROOT/scripts/ab_losses" --report "$C" > "$T/report.log" 2>&1 || { cat "$T/report.log"; fail "--report $S failed"; }
+  grep '^| ' "$C/table.md" > "$T/rows"
+  [ -s "$T/rows" ] || fail "the regenerated table of $S has no rows"
+  while IFS= read -r line; do
+    grep -qxF -- "$line" "$DOC" || fail "docs/results.md lacks this row of the table regenerated from $S/results.csv:
+$line"
+    checked=$((checked + 1))
+  done < "$T/rows"
+done
+echo "results_doc: ok ($checked table rows of docs/results.md match the regenerated tables)"
