@@ -46,7 +46,7 @@ echo "== first start"
 run_ab > "$T/first.log" 2>&1 || { cat "$T/first.log"; fail "the first start exited non-zero"; }
 
 # Files.
-for f in results.csv table.md map.png loss.png study.json cfg/bce.cfg cfg/mfocal.cfg init/s1.weights init/s2.weights; do
+for f in results.csv table.md map.png loss.png reliability.png study.json cfg/bce.cfg cfg/mfocal.cfg init/s1.weights init/s2.weights; do
   [ -s "$S/$f" ] || fail "$S/$f is missing or empty"
 done
 for r in bce_s1 bce_s2 mfocal_s1 mfocal_s2; do
@@ -66,13 +66,13 @@ import csv, math, os, sys
 S = sys.argv[1]
 rows = list(csv.DictReader(open(os.path.join(S, "results.csv"))))
 cols = list(rows[0].keys()) if rows else []
-need = ["variant", "seed", "map50", "map50_95", "ap_RBC", "ap_WBC", "ap_Platelets", "ece", "train_seconds", "iterations"]
+need = ["variant", "seed", "map50", "map50_95", "ap_RBC", "ap_WBC", "ap_Platelets", "ece", "ece_top", "train_seconds", "iterations"]
 missing = [c for c in need if c not in cols]
 assert not missing, "results.csv lacks columns %s (has %s)" % (missing, cols)
 got = sorted((r["variant"], int(r["seed"])) for r in rows)
 assert got == [("bce", 1), ("bce", 2), ("mfocal", 1), ("mfocal", 2)], "results.csv rows: %s" % got
 for r in rows:
-    for c in ["map50", "map50_95", "ap_RBC", "ap_WBC", "ap_Platelets", "ece"]:
+    for c in ["map50", "map50_95", "ap_RBC", "ap_WBC", "ap_Platelets", "ece", "ece_top"]:
         v = float(r[c])
         assert 0 <= v <= 1 and math.isfinite(v), "%s %s: %s = %s not in [0, 1]" % (r["variant"], r["seed"], c, r[c])
     assert int(r["iterations"]) == 3, "iterations = %s" % r["iterations"]
@@ -92,7 +92,7 @@ diff = row("| mfocal | 2 | ")  # the difference row (pairs = 2)
 assert len(diff) == 2, "expected a per-variant row and a difference row for mfocal"
 assert "[" in diff[1] and "]" in diff[1], "the difference row has no interval: " + diff[1]
 assert "Method:" in table and "t(0.975, n−1)" in table, "table.md does not state its method"
-for p in ("map.png", "loss.png"):
+for p in ("map.png", "loss.png", "reliability.png"):
     assert open(os.path.join(S, p), "rb").read(8) == b"\x89PNG\r\n\x1a\n", p + " is not a PNG"
 print("results.csv and table.md: ok")
 EOF

@@ -24,7 +24,7 @@ for sub in "" finetune; do
   for r in "$S"/runs/*/; do
     n=$(basename "$r")
     mkdir -p "$C/runs/$n"
-    for f in run.json train.log; do [ ! -f "$r/$f" ] || cp "$r/$f" "$C/runs/$n/"; done
+    for f in run.json map.json train.log; do [ ! -f "$r/$f" ] || cp "$r/$f" "$C/runs/$n/"; done
   done
   [ -n "$sub" ] || rm -rf "$C/finetune"
   "$ROOT/scripts/ab_losses" --report "$C" > "$T/report.log" 2>&1 || { cat "$T/report.log"; fail "--report $S failed"; }
