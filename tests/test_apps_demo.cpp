@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fileio.hpp"
 #include "image/image.hpp"
 #include "net_fixtures.hpp"
 #include "network/network.hpp"
@@ -29,13 +30,6 @@ namespace {
 #ifdef DN_OPENCV
 const std::string kClip = std::string(DN_SHARED_DIR) + "/media/vtest_mjpeg_10s.avi";
 const std::string kCfg = std::string(DN_SHARED_DIR) + "/darknet-cfg/yolov3-tiny.cfg";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 int count_of(const std::string& text, const std::string& what) {
   int n = 0;
@@ -96,8 +90,8 @@ std::string DemoTest::dir_;
 
 TEST_F(DemoTest, WritesEveryFrameAnnotatedInOrder) {
   // Random weights score many anchors: a high threshold keeps a handful of boxes per frame.
-  ASSERT_EQ(run_darknet("'" + kClip + "' -dont_show -thresh .95 -out_filename out.avi"), 0) << read_file(dir_ + "/err.log");
-  const std::string log = read_file(dir_ + "/out.log");
+  ASSERT_EQ(run_darknet("'" + kClip + "' -dont_show -thresh .95 -out_filename out.avi"), 0) << read_text_file(dir_ + "/err.log");
+  const std::string log = read_text_file(dir_ + "/out.log");
   const std::vector<cv::Mat> in = read_all_frames(kClip);
   const std::vector<cv::Mat> out = read_all_frames(dir_ + "/out.avi");
   ASSERT_EQ(in.size(), 100u);
@@ -145,8 +139,8 @@ TEST_F(DemoTest, WritesEveryFrameAnnotatedInOrder) {
 TEST_F(DemoTest, SignalEndsCleanlyWithAFinalisedVideo) {
   const std::string video = std::string(DN_SHARED_DIR) + "/media/vtest.avi";  // 795 frames
   ASSERT_EQ(run_darknet("'" + video + "' -dont_show -thresh .95 -out_filename sig.mp4", "timeout --preserve-status -s TERM 3"), 0)
-      << read_file(dir_ + "/err.log");
-  const std::string log = read_file(dir_ + "/out.log");
+      << read_text_file(dir_ + "/err.log");
+  const std::string log = read_text_file(dir_ + "/out.log");
   const size_t at = log.find("Wrote sig.mp4: ");
   ASSERT_NE(at, std::string::npos) << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
   const int reported = std::atoi(log.c_str() + at + 15);
@@ -164,14 +158,14 @@ TEST_F(DemoTest, SignalEndsCleanlyWithAFinalisedVideo) {
 
 TEST_F(DemoTest, MissingVideoIsOneErrorLine) {
   EXPECT_NE(run_darknet("/nonexistent/missing_clip.avi -dont_show -out_filename out2.avi"), 0);
-  const std::string err = read_file(dir_ + "/err.log");
+  const std::string err = read_text_file(dir_ + "/err.log");
   EXPECT_EQ(count_of(err, "\n"), 1) << err;
   EXPECT_NE(err.find("/nonexistent/missing_clip.avi"), std::string::npos) << err;
 }
 
 TEST_F(DemoTest, ANonVideoFileIsOneErrorLine) {
   EXPECT_NE(run_darknet("demo.names -dont_show"), 0);
-  const std::string err = read_file(dir_ + "/err.log");
+  const std::string err = read_text_file(dir_ + "/err.log");
   EXPECT_EQ(count_of(err, "\n"), 1) << err;
   EXPECT_NE(err.find("demo.names"), std::string::npos) << err;
 }
@@ -180,13 +174,13 @@ TEST_F(DemoTest, ANonVideoFileIsOneErrorLine) {
 // Stopped by SIGINT after 2 s to keep the test short.
 TEST_F(DemoTest, BenchmarkOnlyRunsTheNetwork) {
   ASSERT_EQ(run_darknet("'" + kClip + "' -benchmark -thresh .95 -out_filename bench.avi", "timeout --preserve-status -s INT 2"), 0)
-      << read_file(dir_ + "/err.log");
-  const std::string log = read_file(dir_ + "/out.log");
+      << read_text_file(dir_ + "/err.log");
+  const std::string log = read_text_file(dir_ + "/out.log");
   EXPECT_GE(count_of(log, "\nFPS:"), 1);
   EXPECT_EQ(count_of(log, "Objects:"), 0);
   EXPECT_EQ(count_of(log, "Average FPS:"), 1);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/bench.avi"));
-  EXPECT_NE(read_file(dir_ + "/err.log").find("ignored"), std::string::npos);
+  EXPECT_NE(read_text_file(dir_ + "/err.log").find("ignored"), std::string::npos);
 }
 #else
 TEST(DemoTest, WithoutOpenCVIsAClearError) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fileio.hpp"
 #include "image/image.hpp"
 #include "net_fixtures.hpp"
 #include "network/network.hpp"
@@ -224,11 +225,6 @@ struct RunResult {
   }
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -288,8 +284,8 @@ class DetectorApp : public ::testing::Test {
     } else {
       r.signaled = true;
     }
-    r.out = read_file(path("stdout.txt"));
-    r.err = read_file(path("stderr.txt"));
+    r.out = read_text_file(path("stdout.txt"));
+    r.err = read_text_file(path("stderr.txt"));
     return r;
   }
 
@@ -343,7 +339,7 @@ class DetectorApp : public ::testing::Test {
   }
 
   static Json read_json(const std::string& p) {
-    std::string text = read_file(p);
+    std::string text = read_text_file(p);
     try {
       return JsonParser(text).parse_document();
     } catch (const std::exception& e) {
@@ -370,7 +366,7 @@ TEST_F(DetectorApp, OneImage) {
 
   // predictions.jpg: a real JPEG of the input's size.
   ASSERT_TRUE(fs::exists(path("predictions.jpg")));
-  std::string jpg = read_file(path("predictions.jpg"));
+  std::string jpg = read_text_file(path("predictions.jpg"));
   ASSERT_GE(jpg.size(), 4u);
   EXPECT_EQ(static_cast<unsigned char>(jpg[0]), 0xFF);
   EXPECT_EQ(static_cast<unsigned char>(jpg[1]), 0xD8);
@@ -464,7 +460,7 @@ TEST_F(DetectorApp, UnknownFlag) {
 }
 
 TEST_F(DetectorApp, CfgWithAnError) {
-  std::string cfg = read_file(kCfg);
+  std::string cfg = read_text_file(kCfg);
   size_t at = cfg.find("filters=255");
   ASSERT_NE(at, std::string::npos);
   cfg.replace(at, 11, "filters=25x");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/fileio.hpp"
 #include "core/error.hpp"
 #include "detect/detector.hpp"
 #include "eval/map.hpp"
@@ -19,27 +20,12 @@
 namespace dn {
 namespace {
 
-std::string read_bytes(const std::string& path) {  // whole file, "" if missing
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 TrainResult train(const testing::TrainFixture& f, uint64_t seed, std::vector<float>* losses = nullptr,
                   const std::string& weights = "", bool clear = false, int iterations = -1) {
-  TrainOptions o;
-  o.data_path = f.data;
-  o.cfg_path = f.cfg;
+  TrainOptions o = testing::fixture_train_options(f, seed, losses);
   o.weights_path = weights;
   o.clear = clear;
-  o.seeded = true;
-  o.seed = seed;
-  o.quiet = true;
   o.max_batches = iterations;
-  if (losses) o.on_iteration = [losses](Network& net, int, float) {
-    double sum = 0;
-    for (auto& l : net.layers) sum += l->loss();
-    losses->push_back(static_cast<float>(sum / net.params.batch));
-  };
   return train_detector(o);
 }
 
@@ -71,14 +57,14 @@ TEST(Schedule, PoliciesAndBurnIn) {
 TEST(Train, SameSeedGivesIdenticalWeights) {
   auto f = testing::make_train_fixture("seed", testing::small_detector_cfg(20, "", 4), 8);
   TrainResult a = train(f, 42);
-  std::string wa = read_bytes(a.final_weights);
+  std::string wa = read_text_file(a.final_weights);
   TrainResult b = train(f, 42);
-  std::string wb = read_bytes(b.final_weights);
+  std::string wb = read_text_file(b.final_weights);
   EXPECT_EQ(a.iterations, 20);
   ASSERT_FALSE(wa.empty());
   EXPECT_TRUE(wa == wb) << "same seed, different weights after 20 iterations";
   TrainResult c = train(f, 43);
-  EXPECT_FALSE(read_bytes(c.final_weights) == wa) << "a different seed should give different weights";
+  EXPECT_FALSE(read_text_file(c.final_weights) == wa) << "a different seed should give different weights";
   std::filesystem::remove_all(f.dir);
 }
 
@@ -115,10 +101,10 @@ TEST(Train, LossFallsAndTheNetworkDetects) {
   const std::string run = "cd " + f.dir + " && " + exe + " detector ";
   const std::string args = f.data + " " + f.cfg + " " + r.final_weights;
   ASSERT_EQ(std::system((run + "map " + args + " -out map.json > map.txt 2>&1").c_str()), 0);
-  std::string report = read_bytes(f.dir + "/map.txt");
+  std::string report = read_text_file(f.dir + "/map.txt");
   EXPECT_NE(report.find("mean average precision (mAP@0.50) = "), std::string::npos) << report;
   EXPECT_NE(report.find("class_id = 0, name = RBC, ap = "), std::string::npos) << report;
-  std::string json = read_bytes(f.dir + "/map.json");
+  std::string json = read_text_file(f.dir + "/map.json");
   size_t at = json.find("\"map50\": ");
   ASSERT_NE(at, std::string::npos) << json;
   double map50 = std::atof(json.c_str() + at + 10);
@@ -144,7 +130,7 @@ TEST(Train, LossFallsAndTheNetworkDetects) {
   EXPECT_NEAR(rescored.map50, map50, 2e-3);
   // recall prints one line per image.
   ASSERT_EQ(std::system((run + "recall " + args + " > recall.txt 2>&1").c_str()), 0);
-  std::string rec = read_bytes(f.dir + "/recall.txt");
+  std::string rec = read_text_file(f.dir + "/recall.txt");
   int lines = 0;
   for (size_t p = rec.find("RPs/Img"); p != std::string::npos; p = rec.find("RPs/Img", p + 1)) ++lines;
   EXPECT_EQ(lines, static_cast<int>(f.images.size())) << rec;
@@ -155,8 +141,8 @@ TEST(Train, MapDuringTrainingWritesChartAndBestWeights) {
   auto f = testing::make_train_fixture("chart", testing::small_detector_cfg(100, "", 4, .002f, 0), 4);
   const std::string cmd = "cd " + f.dir + " && " + std::string(DN_DARKNET_EXE) + " detector train " + f.data + " " +
                           f.cfg + " -seed 2 -map -dont_show -quiet -chart chart.png > train_log.txt 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_bytes(f.dir + "/train_log.txt");
-  std::string log = read_bytes(f.dir + "/train_log.txt");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text_file(f.dir + "/train_log.txt");
+  std::string log = read_text_file(f.dir + "/train_log.txt");
   EXPECT_NE(log.find("mean average precision (mAP@0.50) = "), std::string::npos) << log;
   EXPECT_TRUE(std::filesystem::exists(f.dir + "/chart.png"));
   EXPECT_TRUE(std::filesystem::exists(backup_weights_path(f.dir + "/backup", f.cfg, "best")));
@@ -193,15 +179,15 @@ TEST(Train, ResumedRunEqualsUninterruptedRun) {
   const std::string state = optimizer_state_path(last);
   EXPECT_EQ(state, f.dir + "/backup/" + std::filesystem::path(f.cfg).stem().string() + "_last.state");
 
-  const std::string straight = read_bytes(train(f, 9).final_weights);
+  const std::string straight = read_text_file(train(f, 9).final_weights);
   ASSERT_FALSE(straight.empty());
 
   EXPECT_EQ(train(f, 9, nullptr, "", false, 15).iterations, 15);
   ASSERT_TRUE(std::filesystem::exists(state));
-  const std::string last15 = read_bytes(last), state15 = read_bytes(state);
+  const std::string last15 = read_text_file(last);
   TrainResult resumed = train(f, 9, nullptr, last, false, 20);
   EXPECT_EQ(resumed.iterations, 20);
-  EXPECT_TRUE(read_bytes(resumed.final_weights) == straight) << "resumed at 15 differs from 20 straight";
+  EXPECT_TRUE(read_text_file(resumed.final_weights) == straight) << "resumed at 15 differs from 20 straight";
 
   // Without the momentum the run continues, but not exactly: the state file is what makes it exact.
   {
@@ -210,7 +196,7 @@ TEST(Train, ResumedRunEqualsUninterruptedRun) {
   std::filesystem::remove(state);
   TrainResult no_state = train(f, 9, nullptr, last, false, 20);
   EXPECT_EQ(no_state.iterations, 20);
-  EXPECT_FALSE(read_bytes(no_state.final_weights) == straight);
+  EXPECT_FALSE(read_text_file(no_state.final_weights) == straight);
 
   std::filesystem::remove_all(f.dir);
 }
@@ -244,7 +230,7 @@ TEST(Train, OptimizerStateFileIsCheckedBeforeUse) {
   EXPECT_CONTAINS(why, "saved at 60 images seen, the weights at 64");
   EXPECT_EQ((*bufs[0])[3], 7.f) << "a rejected file must change nothing";
   net->seen = 60;
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_text_file(path);
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 5);
   EXPECT_FALSE(load_optimizer_state(*net, path, &why));
   EXPECT_CONTAINS(why, "truncated");
@@ -267,14 +253,8 @@ TEST(Train, OptimizerStateFileIsCheckedBeforeUse) {
 TEST(Train, NanLossStopsAndKeepsTheLastGoodWeights) {
   // A huge learning rate makes the loss blow up within a few iterations.
   auto f = testing::make_train_fixture("nan", testing::small_detector_cfg(200, "", 2, 1e6f, 0), 4);
-  TrainOptions o;
-  o.data_path = f.data;
-  o.cfg_path = f.cfg;
-  o.seeded = true;
-  o.seed = 3;
-  o.quiet = true;
   try {
-    train_detector(o);
+    train(f, 3);
     FAIL() << "expected the NaN/inf loss to stop training";
   } catch (const Error& e) {
     std::string msg = e.what();
@@ -300,7 +280,7 @@ TEST(Train, SigintSavesLastWeightsAndExitsCleanly) {
                             std::string(DN_DARKNET_EXE) + " detector train " + f.data + " " + f.cfg +
                             " -seed 4 -dont_show -quiet -chart '' > train_log.txt 2>&1";
     int rc = std::system(cmd.c_str());
-    std::string log = read_bytes(f.dir + "/train_log.txt");
+    std::string log = read_text_file(f.dir + "/train_log.txt");
     EXPECT_EQ(rc, 0) << log;
     EXPECT_NE(log.find("Interrupted by signal 2"), std::string::npos) << log;
     const std::string last = backup_weights_path(f.dir + "/backup", f.cfg, "last");

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "core/fileio.hpp"
 #include "core/error.hpp"
 #include "data/augment.hpp"
 #include "data/labels.hpp"
@@ -37,13 +38,6 @@ void write_file(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary);
   f << text;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 int count_lines_equal(const std::string& text, const std::string& line) {
@@ -142,7 +136,7 @@ TEST(Labels, MissingAndMalformedAreReportedOnce) {
   EXPECT_NE(err.find(missing + ": warning: "), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 2) << err;
 
-  std::string list = read_file(d / "bad.list");
+  std::string list = read_text_file(d / "bad.list");
   EXPECT_EQ(count_lines_equal(list, malformed), 1) << list;
   EXPECT_EQ(count_lines_equal(list, missing), 1) << list;
   EXPECT_EQ(bad.paths(), (std::vector<std::string>{malformed, missing}));
@@ -451,7 +445,7 @@ TEST(Loader, UnreadableImageIsReplacedAndReportedOnce) {
   }
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find(corrupt + ": warning: cannot read image"), std::string::npos) << err;
-  EXPECT_EQ(count_lines_equal(read_file(list), corrupt), 1);
+  EXPECT_EQ(count_lines_equal(read_text_file(list), corrupt), 1);
   // Its missing label file is never looked for: the image was skipped before labels.
   EXPECT_EQ(bad.paths(), std::vector<std::string>{corrupt});
   fs::remove_all(d);

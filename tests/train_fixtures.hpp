@@ -7,6 +7,8 @@
 #include "cfg/data_file.hpp"
 #include "data/labels.hpp"
 #include "net_fixtures.hpp"
+#include "network/network.hpp"
+#include "train/trainer.hpp"
 
 namespace dn::testing {
 
@@ -67,6 +69,23 @@ inline TrainFixture make_train_fixture(const std::string& name, const std::strin
   std::ofstream(f.data) << "classes=3\ntrain=" << f.list << "\nvalid=" << f.list << "\nnames=" << bccd
                         << "/bccd.names\nbackup=" << f.dir << "/backup\n";
   return f;
+}
+
+// Options to train fixture f quietly with seed `seed`; with `losses`, every iteration's loss (the
+// layers' losses over the batch, as darknet prints it) is appended there.
+inline TrainOptions fixture_train_options(const TrainFixture& f, uint64_t seed, std::vector<float>* losses = nullptr) {
+  TrainOptions o;
+  o.data_path = f.data;
+  o.cfg_path = f.cfg;
+  o.seeded = true;
+  o.seed = seed;
+  o.quiet = true;
+  if (losses) o.on_iteration = [losses](Network& net, int, float) {
+    double sum = 0;
+    for (auto& l : net.layers) sum += l->loss();
+    losses->push_back(static_cast<float>(sum / net.params.batch));
+  };
+  return o;
 }
 
 }  // namespace dn::testing

@@ -26,19 +26,8 @@ std::vector<float> train_losses(const testing::TrainFixture& f, bool on_gpu) {
     cuda::request_device(0);
   else
     cuda::request_cpu();
-  TrainOptions o;
-  o.data_path = f.data;
-  o.cfg_path = f.cfg;
-  o.seeded = true;
-  o.seed = 1;
-  o.quiet = true;
   std::vector<float> losses;
-  o.on_iteration = [&losses](Network& net, int, float) {
-    double sum = 0;
-    for (auto& l : net.layers) sum += l->loss();
-    losses.push_back(static_cast<float>(sum / net.params.batch));
-  };
-  train_detector(o);
+  train_detector(testing::fixture_train_options(f, 1, &losses));
   cuda::request_device(0);
   return losses;
 }
