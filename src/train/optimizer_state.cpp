@@ -2,11 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/fileio.hpp"
 #include "network/network.hpp"
 
@@ -88,11 +86,12 @@ bool load_optimizer_state(Network& net, const std::string& path, std::string* wh
     if (why) *why = reason;
     return false;
   };
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return no("no " + path);
-  std::ifstream f(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (!f.good() && !f.eof()) return no(path + ": cannot be read");
+  std::string bytes;
+  try {
+    bytes = read_text_file(path);
+  } catch (const Error& e) {
+    return no(e.what());
+  }
   Reader r(bytes);
   char magic[8];
   uint64_t seen;

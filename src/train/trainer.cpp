@@ -97,6 +97,17 @@ TrainResult train_detector(const TrainOptions& o) {
   // loader at the batch it had reached, the multi-scale draws replayed, the momentum reloaded
   // from <weights>.state (train/optimizer_state.hpp).
   int iteration = static_cast<int>(net->seen / p.batch);
+  const int base_w = p.width;
+  const bool random = yolos.back()->random != 0;
+  Rng scale_rng(seed ^ 0x5CA1Eull);
+  if (random && iteration > 0) {  // replay the draws of the iterations already done
+    int s = p.width;
+    for (int it = 0; it < iteration; it += 10) s = random_size(base_w, scale_rng);
+    if (iteration % 10 != 0 && s != p.width) {
+      net->resize(s, s);
+      aug.w = aug.h = s;  // the loader's first batch is then built at this size
+    }
+  }
   BadList bad("bad.list");
   Loader loader(paths, data.classes, mini_batch, aug, seed, &bad, static_cast<int64_t>(iteration) * p.subdivisions);
 
@@ -107,12 +118,12 @@ TrainResult train_detector(const TrainOptions& o) {
   keep_state = !gpu;
 #endif
   if (iteration > 0 && !o.weights_path.empty()) {
+    const std::string state_path = optimizer_state_path(o.weights_path);
     std::string why;
     if (!keep_state)
       std::fprintf(stderr, "Resuming at iteration %d on the GPU: momentum starts at zero\n", iteration);
-    else if (load_optimizer_state(*net, optimizer_state_path(o.weights_path), &why))
-      std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s\n", iteration,
-                   optimizer_state_path(o.weights_path).c_str());
+    else if (load_optimizer_state(*net, state_path, &why))
+      std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s\n", iteration, state_path.c_str());
     else
       std::fprintf(stderr, "Resuming at iteration %d: momentum starts at zero (%s)\n", iteration, why.c_str());
   }
@@ -130,17 +141,6 @@ TrainResult train_detector(const TrainOptions& o) {
 
   TrainResult result;
   float avg_loss = -1;
-  const int base_w = p.width;
-  const bool random = yolos.back()->random != 0;
-  Rng scale_rng(seed ^ 0x5CA1Eull);
-  if (random && iteration > 0) {  // replay the draws of the iterations already done
-    int s = p.width;
-    for (int it = 0; it < iteration; it += 10) s = random_size(base_w, scale_rng);
-    if (iteration % 10 != 0 && s != p.width) {
-      net->resize(s, s);
-      loader.set_size(s, s);
-    }
-  }
   auto t_start = std::chrono::steady_clock::now();
   double avg_time = -1;
   while (iteration < p.max_batches) {
