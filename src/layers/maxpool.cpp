@@ -23,54 +23,74 @@ std::string MaxpoolLayer::describe() const {
   return buf;
 }
 
+// One plane of the common 2x2/2 window, always inside the input: no bounds checks. The geometry
+// comes in as values, so the compiler knows the stores cannot change it and vectorises the rows.
+static void maxpool_2x2_plane(const float* __restrict src, int in_w, int out_h, int out_w, float* __restrict dst,
+                              int* __restrict am) {
+  for (int oy = 0; oy < out_h; ++oy) {
+    const float* r0 = src + static_cast<size_t>(2 * oy) * in_w;
+    const float* r1 = r0 + in_w;
+    float* o = dst + static_cast<size_t>(oy) * out_w;
+    if (!am) {
+      for (int ox = 0; ox < out_w; ++ox)
+        o[ox] = std::max(std::max(r0[2 * ox], r0[2 * ox + 1]), std::max(r1[2 * ox], r1[2 * ox + 1]));
+      continue;
+    }
+    int* a = am + static_cast<size_t>(oy) * out_w;
+    const int row = 2 * oy * in_w;
+    for (int ox = 0; ox < out_w; ++ox) {
+      const float v0 = r0[2 * ox], v1 = r0[2 * ox + 1], v2 = r1[2 * ox], v3 = r1[2 * ox + 1];
+      const float m = std::max(std::max(v0, v1), std::max(v2, v3));
+      o[ox] = m;
+      const int base = row + 2 * ox;
+      a[ox] = m == v0 ? base : m == v1 ? base + 1 : m == v2 ? base + in_w : base + in_w + 1;
+    }
+  }
+}
+
+// Any window: the first maximum in row-major window order, positions outside the input skipped.
+static void maxpool_plane(const float* src, int in_h, int in_w, int out_h, int out_w, int size, int stride, int off,
+                          float* __restrict dst, int* __restrict am) {
+  for (int oy = 0; oy < out_h; ++oy)
+    for (int ox = 0; ox < out_w; ++ox) {
+      float best = -FLT_MAX;
+      int best_i = -1;
+      for (int ky = 0; ky < size; ++ky) {
+        const int iy = oy * stride + ky + off;
+        if (iy < 0 || iy >= in_h) continue;
+        for (int kx = 0; kx < size; ++kx) {
+          const int ix = ox * stride + kx + off;
+          if (ix < 0 || ix >= in_w) continue;
+          const float v = src[iy * in_w + ix];
+          if (v > best) {
+            best = v;
+            best_i = iy * in_w + ix;
+          }
+        }
+      }
+      dst[oy * out_w + ox] = best;
+      if (am) am[oy * out_w + ox] = best_i;
+    }
+}
+
 void MaxpoolLayer::forward(RunContext& ctx, const float* input) {
   const int off = -padding / 2;
   const int planes = batch * in.c;
   const bool keep = ctx.train;
   if (argmax_.size() != output.size()) argmax_.assign(output.size(), 0);
+  const int in_h = in.h, in_w = in.w, out_h = out.h, out_w = out.w, k = size, st = stride;
+  const bool fast = k == 2 && st == 2 && off == 0 && 2 * out_h <= in_h && 2 * out_w <= in_w;
+  float* out_data = output.data();
+  int* am_data = argmax_.data();
 #pragma omp parallel for schedule(static)
   for (int p = 0; p < planes; ++p) {
-    const float* src = input + static_cast<size_t>(p) * in.h * in.w;
-    float* dst = output.data() + static_cast<size_t>(p) * out.h * out.w;
-    int* am = argmax_.data() + static_cast<size_t>(p) * out.h * out.w;
-    if (size == 2 && stride == 2 && off == 0 && 2 * out.h <= in.h && 2 * out.w <= in.w) {
-      // The common 2x2/2 window, always inside the input: no bounds checks.
-      for (int oy = 0; oy < out.h; ++oy) {
-        const float* r0 = src + 2 * oy * in.w;
-        const float* r1 = r0 + in.w;
-        for (int ox = 0; ox < out.w; ++ox) {
-          const int ix = 2 * ox;
-          float a = r0[ix], b = r0[ix + 1], c = r1[ix], d = r1[ix + 1];
-          float m = std::max(std::max(a, b), std::max(c, d));
-          dst[oy * out.w + ox] = m;
-          if (keep) {
-            int base = 2 * oy * in.w + ix;
-            am[oy * out.w + ox] = m == a ? base : m == b ? base + 1 : m == c ? base + in.w : base + in.w + 1;
-          }
-        }
-      }
-      continue;
-    }
-    for (int oy = 0; oy < out.h; ++oy)
-      for (int ox = 0; ox < out.w; ++ox) {
-        float best = -FLT_MAX;
-        int best_i = -1;
-        for (int ky = 0; ky < size; ++ky) {
-          int iy = oy * stride + ky + off;
-          if (iy < 0 || iy >= in.h) continue;
-          for (int kx = 0; kx < size; ++kx) {
-            int ix = ox * stride + kx + off;
-            if (ix < 0 || ix >= in.w) continue;
-            float v = src[iy * in.w + ix];
-            if (v > best) {
-              best = v;
-              best_i = iy * in.w + ix;
-            }
-          }
-        }
-        dst[oy * out.w + ox] = best;
-        if (keep) am[oy * out.w + ox] = best_i;
-      }
+    const float* src = input + static_cast<size_t>(p) * in_h * in_w;
+    float* dst = out_data + static_cast<size_t>(p) * out_h * out_w;
+    int* am = keep ? am_data + static_cast<size_t>(p) * out_h * out_w : nullptr;
+    if (fast)
+      maxpool_2x2_plane(src, in_w, out_h, out_w, dst, am);
+    else
+      maxpool_plane(src, in_h, in_w, out_h, out_w, k, st, off, dst, am);
   }
 }
 
