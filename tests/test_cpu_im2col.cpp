@@ -6,7 +6,10 @@
 //   - the two are adjoint: <im2col(x), y> = <x, col2im(y)> in double.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/rng.hpp"
