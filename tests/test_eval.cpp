@@ -138,9 +138,9 @@ TEST(EvalCounts, PrecisionRecallF1AtThresh) {
   EXPECT_NEAR(r.recall, 2.0 / 3, 1e-12);
   EXPECT_NEAR(r.f1, 2.0 / 3, 1e-12);
   EXPECT_NEAR(r.map50, 34.0 / 45, 1e-12);
-  // A detection exactly at thresh counts (score >= thresh).
+  // A detection exactly at thresh does not count (score > thresh, as Darknet's prob > thresh).
   r = evaluate_map(c.dets, c.truths, 1, {}, opts_with(0, .5f));
-  EXPECT_EQ(r.tp + r.fp, 5);
+  EXPECT_EQ(r.tp + r.fp, 4);
 }
 
 // ---------------------------------------------------------------- matching
@@ -181,21 +181,38 @@ TEST(EvalMatching, DuplicateDetectionsOfOneTruthAreFalsePositives) {
   EXPECT_EQ(m[2].truth, -1);
 }
 
-TEST(EvalMatching, TakesTheBestUnmatchedTruth) {
+TEST(EvalMatching, DarknetTakesTheBestTruthCocoTheBestFreeOne) {
   // Truths T1 at (50,50) and T2 at (54,50). D1 (.9) at (51,50): IoU 19/21 with T1, 17/23 with
-  // T2 -> takes T1. D2 (.8) at (50,50): IoU 1 with T1 (taken), 2/3 with T2 (free, >= .5) ->
-  // takes T2 and is a TP. (Darknet/VOC would take the best truth overall, T1, and call D2 a FP;
-  // see docs/evaluation.md.) Both TP -> AP 1.
+  // T2 -> takes T1 under both rules. D2 (.8) at (50,50): IoU 1 with T1 (taken), 2/3 with T2.
+  // Darknet (and the VOC devkit): D2's best truth is T1, already taken -> FP; AP = 1/2.
+  // COCO: D2 takes the best free truth, T2 -> TP; AP = 1.
   const std::vector<EvalTruth> truths = {truth(0, 0, sq(50, 50)), truth(0, 0, sq(54, 50))};
   const std::vector<EvalDetection> dets = {det(0, 0, .9f, sq(51, 50)), det(0, 0, .8f, sq(50, 50))};
-  auto m = match_detections(dets, truths, .5f);
+  auto m = match_detections(dets, truths, .5f, MatchRule::coco);
   EXPECT_EQ(m[0].truth, 0);
   EXPECT_NEAR(m[0].iou, 19.0 / 21, 1e-6);
   EXPECT_EQ(m[1].truth, 1);
   EXPECT_NEAR(m[1].iou, 2.0 / 3, 1e-6);
+  m = match_detections(dets, truths, .5f);  // Darknet's rule by default
+  EXPECT_EQ(m[0].truth, 0);
+  EXPECT_EQ(m[1].truth, -1);
   MapResult r = evaluate_map(dets, truths, 1, {}, opts_with(0));
-  EXPECT_NEAR(r.map50, 1, 1e-12);
-  EXPECT_NEAR(r.avg_iou, (19.0 / 21 + 2.0 / 3) / 2, 1e-6);
+  EXPECT_NEAR(r.map50, .5, 1e-12);
+  EXPECT_EQ(r.tp, 1);
+  EXPECT_EQ(r.fp, 1);
+  EXPECT_NEAR(r.avg_iou, 19.0 / 21, 1e-6);
+  // mAP@.5:.95 uses COCO's rule: at IoU .5 both are TPs (AP 1, 101 points).
+  EXPECT_NEAR(r.map_per_iou[0], 1, 1e-12);
+}
+
+TEST(EvalMatching, DarknetNeedsIouAboveTheThresholdCocoAtLeastIt) {
+  // A 6x6 detection 2 to the right of its 6x6 truth: intersection 4*6 = 24, union 72 - 24 = 48,
+  // IoU .5 exactly. Darknet's IoU > .5 fails, COCO's IoU >= .5 holds.
+  const std::vector<EvalTruth> truths = {truth(0, 0, Box{50, 50, 6, 6})};
+  const std::vector<EvalDetection> dets = {det(0, 0, .9f, Box{52, 50, 6, 6})};
+  ASSERT_EQ(box_iou(dets[0].box, truths[0].box), .5f);
+  EXPECT_EQ(match_detections(dets, truths, .5f)[0].truth, -1);
+  EXPECT_EQ(match_detections(dets, truths, .5f, MatchRule::coco)[0].truth, 0);
 }
 
 TEST(EvalMatching, WrongClassEmptyClassAndImageWithoutTruths) {

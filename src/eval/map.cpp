@@ -38,23 +38,25 @@ std::vector<int> rank_order(const std::vector<EvalDetection>& dets) {
 std::vector<DetectionMatch> match_ranked(const std::vector<EvalDetection>& dets,
                                          const std::vector<EvalTruth>& truths,
                                          const std::vector<int>& order, const TruthGroups& groups,
-                                         float iou_thresh) {
+                                         float iou_thresh, MatchRule rule) {
   std::vector<DetectionMatch> matches(dets.size());
   std::vector<char> taken(truths.size(), 0);
+  const bool coco = rule == MatchRule::coco;
   for (int d : order) {
     auto it = groups.find(group_key(dets[d].image, dets[d].cls));
     if (it == groups.end()) continue;
     int best = -1;
     float best_iou = 0;
     for (int t : it->second) {
-      if (taken[t]) continue;
+      if (coco && taken[t]) continue;  // COCO: only the free truths; Darknet: all of them
       float iou = box_iou(dets[d].box, truths[t].box);
-      if (iou >= iou_thresh && (best < 0 || iou > best_iou)) {
+      const bool enough = coco ? iou >= iou_thresh : iou > iou_thresh;
+      if (enough && (best < 0 || iou > best_iou)) {
         best = t;
         best_iou = iou;
       }
     }
-    if (best >= 0) {
+    if (best >= 0 && !taken[best]) {
       taken[best] = 1;
       matches[d] = {best, best_iou};
     }
@@ -116,8 +118,8 @@ void check_inputs(const std::vector<EvalDetection>& dets, const std::vector<Eval
 
 std::vector<DetectionMatch> match_detections(const std::vector<EvalDetection>& dets,
                                              const std::vector<EvalTruth>& truths,
-                                             float iou_thresh) {
-  return match_ranked(dets, truths, rank_order(dets), group_truths(truths), iou_thresh);
+                                             float iou_thresh, MatchRule rule) {
+  return match_ranked(dets, truths, rank_order(dets), group_truths(truths), iou_thresh, rule);
 }
 
 double average_precision(const std::vector<bool>& tp, int truths, int points) {
@@ -206,10 +208,10 @@ MapResult evaluate_map(const std::vector<EvalDetection>& dets,
   const std::vector<int> order = rank_order(dets);
   const TruthGroups groups = group_truths(truths);
 
-  // At opts.iou_thresh: AP per class, and the counts at the confidence threshold. Because the
-  // matching visits detections by score, the detections at or above thresh are matched exactly
-  // as if the others did not exist.
-  const auto matches = match_ranked(dets, truths, order, groups, opts.iou_thresh);
+  // At opts.iou_thresh, Darknet's rule: AP per class, and the counts at the confidence threshold.
+  // Because the matching visits detections by score, the detections above thresh are matched
+  // exactly as if the others did not exist.
+  const auto matches = match_ranked(dets, truths, order, groups, opts.iou_thresh, MatchRule::darknet);
   const auto aps = class_aps(dets, order, matches, truths_per_class, opts.points);
   r.classes.resize(num_classes);
   double iou_sum = 0;
@@ -220,7 +222,7 @@ MapResult evaluate_map(const std::vector<EvalDetection>& dets,
     r.classes[c].truths = truths_per_class[c];
   }
   for (size_t d = 0; d < dets.size(); ++d) {
-    if (dets[d].score < opts.thresh) continue;
+    if (!(dets[d].score > opts.thresh)) continue;
     auto& cr = r.classes[dets[d].cls];
     if (matches[d].truth >= 0) {
       ++cr.tp;
@@ -247,7 +249,7 @@ MapResult evaluate_map(const std::vector<EvalDetection>& dets,
   // COCO-style: IoU .50, .55, ..., .95, 101-point AP, mean over all classes at each.
   for (int k = 0; k < 10; ++k) {
     const float iou = static_cast<float>(0.50 + 0.05 * k);
-    const auto m = match_ranked(dets, truths, order, groups, iou);
+    const auto m = match_ranked(dets, truths, order, groups, iou, MatchRule::coco);
     r.map_per_iou.push_back(mean(class_aps(dets, order, m, truths_per_class, 101)));
   }
   r.map_coco = mean(r.map_per_iou);

@@ -26,8 +26,8 @@ struct EvalTruth {
 };
 
 struct MapOptions {
-  float thresh = .25f;     // confidence threshold for TP/FP, precision, recall, F1, avg IoU
-  float iou_thresh = .5f;  // a detection matches a truth when IoU >= iou_thresh
+  float thresh = .25f;     // confidence threshold (score > thresh) for TP/FP, P, R, F1, avg IoU
+  float iou_thresh = .5f;  // a detection matches a truth when IoU > iou_thresh (Darknet's rule)
   int points = 0;          // 0 = area under the monotone precision envelope (all points),
                            // 11 = VOC2007 interpolation, 101 = COCO-style; any N >= 2 works
   int num_images = 0;      // only reported; 0 = 1 + the largest image index seen
@@ -37,7 +37,7 @@ struct ClassResult {
   int cls = 0;
   std::string name;
   double ap = 0;   // fraction (0..1); 0 for a class without truths
-  int tp = 0, fp = 0;  // among this class's detections with score >= thresh
+  int tp = 0, fp = 0;  // among this class's detections with score > thresh
   int truths = 0;
 };
 
@@ -50,8 +50,9 @@ struct CalibrationBin {
 
 struct MapResult {
   std::vector<ClassResult> classes;
-  double map50 = 0;     // mAP at opts.iou_thresh with opts.points (the name is historical)
-  double map_coco = 0;  // mean of map_per_iou: mAP@0.50:0.95, 101-point interpolation
+  double map50 = 0;     // mAP at opts.iou_thresh with opts.points, Darknet's matching rule
+                        // (the name is historical)
+  double map_coco = 0;  // mean of map_per_iou: mAP@0.50:0.95, COCO's rule, 101-point interpolation
   std::vector<double> map_per_iou;  // 10 entries: IoU .50, .55, ..., .95 (101 points each)
   double precision = 0, recall = 0, f1 = 0;  // at opts.thresh, all classes together
   int tp = 0, fp = 0, fn = 0;                // at opts.thresh; fn = truths - tp
@@ -70,14 +71,23 @@ struct DetectionMatch {
   float iou = 0;    // IoU with that truth (0 when unmatched)
 };
 
+// Which truth a detection may take (docs/evaluation.md, "Matching").
+enum class MatchRule {
+  // Darknet's validate_detector_map and the VOC devkit: the truth of its class and image with the
+  // highest IoU, if that IoU > iou_thresh; a false positive when that truth was already taken.
+  darknet,
+  // COCO's: among the still unmatched truths of its class and image, the one with the highest
+  // IoU, if that IoU >= iou_thresh.
+  coco,
+};
+
 // Greedy matching. Detections are visited by score descending; equal scores keep their input
-// order (stable sort). Each takes, among the still unmatched truths of its class and image, the
-// one with the highest IoU, provided that IoU >= iou_thresh; otherwise it is a false positive
-// (so a second detection of an already matched truth is a FP unless it also overlaps another
-// free truth enough). Returns one entry per detection, in input order.
+// order (stable sort), and each takes a truth by `rule`; otherwise it is a false positive (so a
+// second detection of an already matched truth is a FP; under the COCO rule unless it also
+// overlaps another free truth enough). Returns one entry per detection, in input order.
 std::vector<DetectionMatch> match_detections(const std::vector<EvalDetection>& dets,
                                              const std::vector<EvalTruth>& truths,
-                                             float iou_thresh);
+                                             float iou_thresh, MatchRule rule = MatchRule::darknet);
 
 // Average precision of one class from its detections' TP flags in rank order (score
 // descending). points = 0: area under the precision envelope p_env(k) = max_{j>=k} p(j), summed
