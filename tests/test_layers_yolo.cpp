@@ -19,6 +19,7 @@
 #include "layers/yolo_targets.hpp"
 #include "layers/yolo_terms.hpp"
 #include "losses/loss.hpp"
+#include "yolo_fixtures.hpp"
 
 namespace {
 
@@ -651,34 +652,10 @@ TEST(YoloLayerTraining, BiasPrior) {
 
 // ---- cfg keys -------------------------------------------------------------------------------
 
-// [yolo] keys start at line 8 of t.cfg.
-const char* kCfgHead = "[net]\nwidth=64\nheight=64\n[yolo]\nclasses=2\nanchors=10,14,23,27,37,58\nmask=0,1\n";
-
 std::unique_ptr<YoloLayer> build(const std::string& keys, bool expect_all_used = true) {
-  dn::CfgFile cfg = dn::parse_cfg_text(kCfgHead + keys, "t.cfg");
-  std::vector<std::unique_ptr<dn::Layer>> prev;
-  std::vector<const dn::CfgSection*> prev_sections;
-  dn::BuildInfo b;
-  b.index = 0;
-  b.input = dn::Shape{14, 4, 4};
-  b.net_w = b.net_h = 64;
-  b.previous = &prev;
-  b.previous_sections = &prev_sections;
-  std::unique_ptr<dn::Layer> layer = dn::make_layer(cfg.sections[1], b);
-  if (expect_all_used) {
-    for (const auto& o : cfg.sections[1].options) EXPECT_TRUE(o.used) << o.key;
-  }
-  return std::unique_ptr<YoloLayer>(static_cast<YoloLayer*>(layer.release()));
+  return dn::testing::build_yolo(keys, expect_all_used);
 }
-
-std::string error_of(const std::string& keys) {
-  try {
-    build(keys);
-  } catch (const dn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string error_of(const std::string& keys) { return dn::testing::yolo_error_of(keys); }
 
 void expect_error(const std::string& keys, const std::string& where, const std::string& text) {
   const std::string msg = error_of(keys);
@@ -753,8 +730,8 @@ TEST(YoloCfg, ErrorsNameFileAndLine) {
   expect_error("obj_normalizer=-1\n", "t.cfg:8:", "obj_normalizer");
   expect_error("bias_prior=1\n", "t.cfg:8:", "bias_prior");
   expect_error("label_smooth_eps=1\n", "t.cfg:8:", "label_smooth_eps");
-  expect_error("scale_x_y=1.05\n", "t.cfg:8:", "scale_x_y");
-  expect_error("iou_loss=ciou\n", "t.cfg:8:", "iou_loss");
+  expect_error("scale_x_y=5\n", "t.cfg:8:", "scale_x_y");
+  expect_error("iou_loss=ciuo\n", "t.cfg:8:", "unknown iou_loss 'ciuo'");
   expect_error("focal_loss=2\n", "t.cfg:8:", "focal_loss");
 }
 
@@ -766,8 +743,11 @@ TEST(YoloCfg, KeysOfLaterForks) {
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_FLOAT_EQ(l->label_smooth_eps, .1f);
   EXPECT_EQ(l->random, 1);
-  EXPECT_NE(err.find("t.cfg:11: warning: [yolo] counters_per_class"), std::string::npos) << err;
-  EXPECT_NE(err.find("t.cfg:12: warning: [yolo] max_delta"), std::string::npos) << err;
+  // counters_per_class and max_delta are implemented (tests/test_layers_yolo_box.cpp): no warning.
+  EXPECT_EQ(l->class_multipliers, (std::vector<float>{2.f, 1.f}));
+  EXPECT_EQ(l->max_delta, 5.f);
+  EXPECT_EQ(err.find("counters_per_class"), std::string::npos) << err;
+  EXPECT_EQ(err.find("max_delta"), std::string::npos) << err;
   EXPECT_NE(err.find("t.cfg:14: warning: [yolo] focal_gamma has no effect"), std::string::npos) << err;
   EXPECT_EQ(err.find("scale_x_y"), std::string::npos) << err;
 

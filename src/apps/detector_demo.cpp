@@ -28,7 +28,7 @@ int detector_demo(int argc, char** argv) {
   if (p.size() > 3) opt.video = p[3];
   opt.camera = args.get_int("-c", -1);
   opt.thresh = args.get_float("-thresh", .25f);
-  opt.nms = args.get_float("-nms", .45f);
+  opt.nms = args.get_float("-nms", kDefaultNmsThresh);
   opt.out_filename = args.get_string("-out_filename", "");
   opt.prefix = args.get_string("-prefix", "");
   opt.benchmark = args.flag("-benchmark");

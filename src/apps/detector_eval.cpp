@@ -50,7 +50,7 @@ Detector make_detector(const EvalSetup& s) {
 
 MapResult compute_map(Detector& det, const std::string& valid_list, int classes, const std::vector<std::string>& names,
                       const MapOptions& opts, bool quiet) {
-  ValidationData v = run_validation(det, valid_list, classes, .005f, .45f, quiet);
+  ValidationData v = run_validation(det, valid_list, classes, .005f, kDefaultNmsThresh, quiet);
   MapOptions o = opts;
   o.num_images = static_cast<int>(v.paths.size());
   return evaluate_map(v.dets, v.truths, classes, names, o);
@@ -89,7 +89,7 @@ int detector_valid(int argc, char** argv) {
   take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
   Detector det = make_detector(s);
-  ValidationData v = run_validation(det, s.data.valid, s.data.classes, thresh, .45f);
+  ValidationData v = run_validation(det, s.data.valid, s.data.classes, thresh, kDefaultNmsThresh);
   // Writers take pixel boxes.
   std::vector<EvalDetection> px = v.dets;
   for (EvalDetection& d : px) {
@@ -119,7 +119,7 @@ int detector_recall(int argc, char** argv) {
   take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
   Detector det = make_detector(s);
-  ValidationData v = run_validation(det, s.data.valid, s.data.classes, opts.thresh, .45f, true);
+  ValidationData v = run_validation(det, s.data.valid, s.data.classes, opts.thresh, kDefaultNmsThresh, true);
   for (const RecallLine& l : recall_statistics(v.boxes, v.truths, static_cast<int>(v.paths.size()), opts))
     std::printf("%s\n", format_recall_line(l).c_str());
   return 0;

@@ -18,7 +18,7 @@ namespace dn {
 static int test_images(const std::string& cfg, const std::string& weights, const std::vector<std::string>& names,
                        const std::string& image, Args& args) {
   float thresh = args.get_float("-thresh", .25f);
-  float nms = args.get_float("-nms", .45f);
+  float nms = args.get_float("-nms", kDefaultNmsThresh);
   bool ext = args.flag("-ext_output");
   std::string out_json = args.get_string("-out", "");
   args.flag("-dont_show");  // never shows a window: always headless

@@ -1,6 +1,7 @@
 #pragma once
 // Boxes as Darknet keeps them: centre x, centre y, width, height (relative 0..1 or pixels).
 #include <algorithm>
+#include <cmath>
 
 namespace dn {
 
@@ -30,5 +31,27 @@ inline float box_iou(const Box& a, const Box& b) {
   if (u <= 0) return 0;
   return box_intersection(a, b) / u;
 }
+
+// AlexeyAB's DIoU as its NMS uses it: IoU - (d / c)^power, d the squared distance of the centres,
+// c the squared diagonal of the smallest box enclosing both (IoU alone when c = 0). Its
+// nms_kind=greedynms uses power .6 (its box_diou), diounms power beta_nms; the DIoU paper's
+// penalty is d / c itself (power 1).
+inline float box_diou_nms(const Box& a, const Box& b, float power) {
+  const float left = std::min(a.x - a.w / 2, b.x - b.w / 2), right = std::max(a.x + a.w / 2, b.x + b.w / 2);
+  const float top = std::min(a.y - a.h / 2, b.y - b.h / 2), bot = std::max(a.y + a.h / 2, b.y + b.h / 2);
+  const float cw = right - left, ch = bot - top;
+  const float c = cw * cw + ch * ch;
+  const float iou = box_iou(a, b);
+  if (c == 0) return iou;
+  const float d = (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y);
+  return iou - std::pow(d / c, power);
+}
+
+// How non-maximum suppression measures the overlap of two boxes ([yolo] nms_kind).
+enum class NmsKind {
+  iou,          // nms_kind absent (or default): IoU, Darknet's do_nms_sort
+  greedy_diou,  // nms_kind=greedynms: AlexeyAB's DIoU with power .6
+  diou,         // nms_kind=diounms: DIoU with power beta_nms
+};
 
 }  // namespace dn

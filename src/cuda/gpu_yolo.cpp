@@ -15,6 +15,9 @@ namespace {
 class GpuYolo : public GpuLayer {
  public:
   GpuYolo(GpuContext& ctx, YoloLayer& l) : GpuLayer(l), l_(l) {
+    if (l.decoding().scale_x_y != 1.f || l.decoding().new_coords)
+      fail("[yolo] layer " + std::to_string(l.index) + ": scale_x_y other than 1 and new_coords=1 run on the CPU "
+           "backend only; the CUDA backend does not implement them yet (run without -gpu)");
     mask_.upload(l.mask.data(), l.mask.size(), ctx.stream, "yolo mask");
     anchors_.upload(l.anchors.data(), l.anchors.size(), ctx.stream, "yolo anchors");
     obj_spec_ = loss_spec(l.objectness_loss().name(), l.objectness_loss_params());
@@ -26,6 +29,7 @@ class GpuYolo : public GpuLayer {
   }
 
   void reshape(GpuContext& ctx, int b, bool train) override {
+    if (train) refuse_cpu_only_training_keys();
     GpuLayer::reshape(ctx, b, train);
     const size_t slots = static_cast<size_t>(b) * l_.num() * l_.out.h * l_.out.w;
     if (train) {
@@ -86,6 +90,20 @@ class GpuYolo : public GpuLayer {
   bool has_loss_ = false;
 
  private:
+  // AlexeyAB's training keys that the device loss (yolo_kernels.cu) does not implement yet. Checked
+  // when the network is set up for training only: detection with such a cfg (e.g. iou_loss=ciou)
+  // runs on the GPU, as these keys do not change the forward pass.
+  void refuse_cpu_only_training_keys() const {
+    auto cpu_only = [&](const std::string& what) {
+      fail("[yolo] layer " + std::to_string(l_.index) + ": training with " + what + " runs on the CPU backend "
+           "only; the CUDA backend does not implement it yet (run without -gpu)");
+    };
+    if (l_.iou_loss != YoloBoxLoss::mse) cpu_only(std::string("iou_loss=") + yolo_box_loss_name(l_.iou_loss));
+    if (l_.iou_thresh < 1.f) cpu_only("iou_thresh < 1 (several responsible anchors per truth)");
+    if (std::isfinite(l_.max_delta)) cpu_only("max_delta (the clip of the IoU box gradient)");
+    if (!l_.class_multipliers.empty()) cpu_only("counters_per_class (class multipliers)");
+  }
+
   YoloGeometry geometry(const GpuContext& ctx) const {
     YoloGeometry g;
     g.batch = batch;

@@ -53,19 +53,43 @@ std::vector<Detection> get_network_detections(Network& net, int b, int img_w, in
   return all;
 }
 
-void nms_sort(std::vector<Detection>& dets, int classes, float nms_thresh) {
+NmsOptions network_nms(Network& net, float thresh) {
+  NmsOptions o;
+  o.thresh = thresh;
+  const auto yolos = net.yolo_layers();
+  if (!yolos.empty()) {
+    o.kind = yolos.back()->nms_kind;
+    o.beta = yolos.back()->beta_nms;
+  }
+  return o;
+}
+
+float nms_overlap(const Box& a, const Box& b, const NmsOptions& o) {
+  switch (o.kind) {
+    case NmsKind::greedy_diou: return box_diou_nms(a, b, .6f);
+    case NmsKind::diou: return box_diou_nms(a, b, o.beta);
+    case NmsKind::iou: break;
+  }
+  return box_iou(a, b);
+}
+
+void nms_sort(std::vector<Detection>& dets, int classes, const NmsOptions& o) {
   dets.erase(std::remove_if(dets.begin(), dets.end(), [](const Detection& d) { return d.objectness == 0; }),
              dets.end());
-  std::vector<int> order(dets.size());
+  std::vector<int> order;
+  order.reserve(dets.size());
   for (int k = 0; k < classes; ++k) {
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    // Only the boxes that have the class take part; sorted by its probability.
+    order.clear();
+    for (size_t i = 0; i < dets.size(); ++i)
+      if (dets[i].prob[k] > 0) order.push_back(static_cast<int>(i));
     std::stable_sort(order.begin(), order.end(), [&](int a, int c) { return dets[a].prob[k] > dets[c].prob[k]; });
     for (size_t i = 0; i < order.size(); ++i) {
       const Detection& a = dets[order[i]];
-      if (a.prob[k] == 0) break;  // sorted: the rest are zero too
+      if (a.prob[k] == 0) continue;  // suppressed by a better box: it suppresses nothing
       for (size_t j = i + 1; j < order.size(); ++j) {
         Detection& c = dets[order[j]];
-        if (c.prob[k] > 0 && box_iou(a.bbox, c.bbox) > nms_thresh) c.prob[k] = 0;
+        if (c.prob[k] > 0 && nms_overlap(a.bbox, c.bbox, o) > o.thresh) c.prob[k] = 0;
       }
     }
   }

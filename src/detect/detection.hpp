@@ -25,9 +25,26 @@ std::vector<Detection> get_network_detections(Network& net, int b, int img_w, in
 std::vector<Detection> get_yolo_detections(const YoloLayer& l, int b, int net_w, int net_h, int img_w, int img_h,
                                            float thresh, bool letterbox);
 
-// Darknet's do_nms_sort: per class, sorted by that class's probability, a box overlapping a
-// better one by IoU > nms_thresh loses that class. Detections with zero objectness are dropped.
-void nms_sort(std::vector<Detection>& dets, int classes, float nms_thresh);
+// How detections are suppressed: the overlap measure of the network's last [yolo] layer
+// (nms_kind, beta_nms) and the threshold (-nms, .45 by default; <= 0 skips NMS).
+constexpr float kDefaultNmsThresh = .45f;
+struct NmsOptions {
+  float thresh = kDefaultNmsThresh;
+  NmsKind kind = NmsKind::iou;
+  float beta = .6f;  // the DIoU power of NmsKind::diou
+};
+// The options a network's cfg asks for, with the given threshold.
+NmsOptions network_nms(Network& net, float thresh);
+
+// Overlap of two boxes as NMS of `kind` measures it: IoU, or AlexeyAB's DIoU (box_diou_nms).
+float nms_overlap(const Box& a, const Box& b, const NmsOptions& o);
+
+// Darknet's do_nms_sort (and AlexeyAB's diounms_sort for the DIoU kinds): detections with zero
+// objectness are dropped; then for each class, in the order of that class's probability
+// (descending; ties keep their order), each box that still has the class takes it away from
+// every later box that overlaps it by more than the threshold. A box that lost the class is
+// skipped: it never suppresses anything.
+void nms_sort(std::vector<Detection>& dets, int classes, const NmsOptions& o);
 
 // Console lines as Darknet's test prints them ("name: NN%"; with ext_output the box in pixels).
 void print_detections(FILE* f, const std::vector<Detection>& dets, const std::vector<std::string>& names, float thresh,

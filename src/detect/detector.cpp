@@ -34,7 +34,7 @@ std::vector<Detection> Detector::detect(const Image& im, float thresh, float nms
   auto t1 = std::chrono::steady_clock::now();
   if (ms) *ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   auto dets = get_network_detections(*net_, 0, im.w, im.h, thresh, letterbox_);
-  if (nms > 0) nms_sort(dets, classes(), nms);
+  if (nms > 0) nms_sort(dets, classes(), network_nms(*net_, nms));
   return dets;
 }
 

@@ -16,8 +16,9 @@ class Detector {
   Detector(const std::string& cfg_path, const std::string& weights_path, bool letterbox = true);
   Detector(std::unique_ptr<Network> net, bool letterbox);
   // Letterboxes (or stretches) the image to the network, runs it, and returns detections after
-  // per-class NMS (nms <= 0 skips NMS). ms, if given, receives the network's time.
-  std::vector<Detection> detect(const Image& im, float thresh, float nms = .45f, double* ms = nullptr);
+  // per-class NMS at threshold nms, of the kind the cfg's last [yolo] layer asks for (nms_kind;
+  // nms <= 0 skips NMS). ms, if given, receives the network's time.
+  std::vector<Detection> detect(const Image& im, float thresh, float nms = kDefaultNmsThresh, double* ms = nullptr);
   int classes() const;
   Network& network() { return *net_; }
 

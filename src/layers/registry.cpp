@@ -143,6 +143,7 @@ std::unique_ptr<Layer> make_yolo(const CfgSection& s, const BuildInfo& b) {
     s.fail("", msg);
   }
   auto y = std::make_unique<YoloLayer>(classes, mask, anchors);
+  read_yolo_detection_keys(*y, s);  // scale_x_y, new_coords, nms_kind, beta_nms (layers/yolo_cfg.cpp)
   read_yolo_training_keys(*y, s);  // thresholds, jitter, random, losses (layers/yolo_cfg.cpp)
   return y;
 }

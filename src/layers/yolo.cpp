@@ -43,7 +43,7 @@ void YoloLayer::set_losses(const std::string& obj_name, const LossParams& obj_pa
 }
 
 std::string YoloLayer::loss_summary() const {
-  return "box=mse, obj=" + obj_loss_->describe() + ", cls=" + (cls_loss_ ? cls_loss_->describe() : cls_softmax_->describe());
+  return std::string("box=") + yolo_box_loss_name(iou_loss) + ", obj=" + obj_loss_->describe() + ", cls=" + (cls_loss_ ? cls_loss_->describe() : cls_softmax_->describe());
 }
 
 std::string YoloLayer::describe() const {
@@ -62,23 +62,36 @@ std::string YoloLayer::describe() const {
     std::snprintf(buf, sizeof buf, "; bias_prior %g", bias_prior);
     s += buf;
   }
+  if (iou_thresh < 1) {
+    std::snprintf(buf, sizeof buf, "; iou_thresh %g", iou_thresh);
+    s += buf;
+  }
+  if (std::isfinite(max_delta)) {
+    std::snprintf(buf, sizeof buf, "; max_delta %g", max_delta);
+    s += buf;
+  }
+  if (!class_multipliers.empty()) {
+    const auto [lo, hi] = std::minmax_element(class_multipliers.begin(), class_multipliers.end());
+    std::snprintf(buf, sizeof buf, "; class multipliers %g..%g", *lo, *hi);
+    s += buf;
+  }
   return s;
 }
-
-static inline float logistic(float x) { return 1.f / (1.f + std::exp(-x)); }
 
 void YoloLayer::forward(RunContext& ctx, const float* input) {
   std::memcpy(output.data(), input, output.size() * sizeof(float));
   const int hw = out.h * out.w;
+  const YoloDecoding& d = decoding_;
   for (int b = 0; b < batch; ++b)
     for (int n = 0; n < num(); ++n) {
       // tx, ty
       float* p = output.data() + entry_index(b, n, 0, 0);
-      for (int i = 0; i < 2 * hw; ++i) p[i] = logistic(p[i]);
+      for (int i = 0; i < 2 * hw; ++i) p[i] = yolo_xy_output(p[i], d);
       // objectness, and the classes unless they are a softmax
       p = output.data() + entry_index(b, n, 4, 0);
       const int logistic_entries = cls_softmax_ ? 1 : 1 + classes;
-      for (int i = 0; i < logistic_entries * hw; ++i) p[i] = logistic(p[i]);
+      if (!d.new_coords)
+        for (int i = 0; i < logistic_entries * hw; ++i) p[i] = yolo_logistic(p[i]);
       if (cls_softmax_) {
         float* c = output.data() + entry_index(b, n, 5, 0);
         for (int loc = 0; loc < hw; ++loc) {
@@ -99,9 +112,15 @@ void YoloLayer::forward(RunContext& ctx, const float* input) {
 
 double YoloLayer::compute_loss(const float* input, const std::vector<std::vector<Truth>>& truths, int net_w,
                                int net_h) {
+  if (decoding_.new_coords)
+    fail("[yolo] layer " + std::to_string(index) + ": new_coords=1 is supported for detection only; training with it "
+         "is not implemented (its losses would act on probabilities, not logits)");
   if (static_cast<int>(truths.size()) != batch)
     fail("[yolo] layer " + std::to_string(index) + ": " + std::to_string(truths.size()) +
          " images of truths for a mini-batch of " + std::to_string(batch));
+  if (!class_multipliers.empty() && static_cast<int>(class_multipliers.size()) != classes)
+    fail("[yolo] layer " + std::to_string(index) + ": " + std::to_string(class_multipliers.size()) +
+         " class multipliers for " + std::to_string(classes) + " classes");
   loss_delta.assign(output.size(), 0.f);
   double box = 0, obj = 0, cls = 0;
   YoloStatsAccumulator acc;
@@ -110,6 +129,12 @@ double YoloLayer::compute_loss(const float* input, const std::vector<std::vector
     float* grad = loss_delta.data() + static_cast<size_t>(b) * out.size();
     const YoloTargets t = assign_targets(*this, logits, truths[b], net_w, net_h);
     box += yolo_box_term(*this, logits, t, truths[b], net_w, net_h, grad);
+    if (std::isfinite(max_delta) && iou_loss != YoloBoxLoss::mse)  // AlexeyAB's clip of the IoU box deltas
+      for (int n = 0; n < num(); ++n)
+        for (int e = 0; e < 4; ++e) {
+          float* g = grad + entry_index(0, n, e, 0);
+          for (int loc = 0; loc < out.h * out.w; ++loc) g[loc] = std::clamp(g[loc], -max_delta, max_delta);
+        }
     obj += yolo_objectness_term(*this, logits, t, grad);
     cls += yolo_class_term(*this, logits, t, grad);
     acc.add_image(*this, logits, t, truths[b], net_w, net_h);
@@ -120,7 +145,7 @@ double YoloLayer::compute_loss(const float* input, const std::vector<std::vector
 
 std::string YoloLayer::stats_line() const { return format_yolo_stats(*this, stats); }
 
-void YoloLayer::backward(RunContext&, const float*, float* input_delta) {
+void YoloLayer::backward(RunContext&, const float* input, float* input_delta) {
   if (!input_delta) return;
   // Whatever later layers sent into delta (normally nothing), chained through the output functions.
   if (!delta.empty() && std::any_of(delta.begin(), delta.end(), [](float v) { return v != 0.f; })) {
@@ -132,7 +157,12 @@ void YoloLayer::backward(RunContext&, const float*, float* input_delta) {
           const size_t base = entry_index(b, n, e, 0);
           for (int loc = 0; loc < hw; ++loc) {
             const float d = delta[base + loc], o = output[base + loc];
-            input_delta[base + loc] += (e == 2 || e == 3) ? d : d * o * (1.f - o);
+            float slope = 1.f;  // w, h, and everything with new_coords except the x, y scale
+            if (e < 2)
+              slope = yolo_xy_slope(input[base + loc], decoding_);
+            else if (e >= 4 && !decoding_.new_coords)
+              slope = o * (1.f - o);
+            input_delta[base + loc] += d * slope;
           }
         }
         if (cls_softmax_) {  // softmax Jacobian: dz_j = p_j (d_j - sum_k d_k p_k)
@@ -171,10 +201,10 @@ Box YoloLayer::get_box(int b, int n, int i, int j, int net_w, int net_h) const {
   const int loc = j * out.w + i;
   const int a = mask[n];
   Box box;
-  box.x = (i + output[entry_index(b, n, 0, loc)]) / out.w;
-  box.y = (j + output[entry_index(b, n, 1, loc)]) / out.h;
-  box.w = std::exp(output[entry_index(b, n, 2, loc)]) * anchors[2 * a] / net_w;
-  box.h = std::exp(output[entry_index(b, n, 3, loc)]) * anchors[2 * a + 1] / net_h;
+  box.x = yolo_center(i, output[entry_index(b, n, 0, loc)], out.w);
+  box.y = yolo_center(j, output[entry_index(b, n, 1, loc)], out.h);
+  box.w = yolo_wh(output[entry_index(b, n, 2, loc)], anchors[2 * a], net_w, decoding_);
+  box.h = yolo_wh(output[entry_index(b, n, 3, loc)], anchors[2 * a + 1], net_h, decoding_);
   return box;
 }
 

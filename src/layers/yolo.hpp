@@ -8,11 +8,14 @@
 //                          (through dn::Loss / dn::SoftmaxLoss)
 //   yolo_stats.hpp/.cpp    Darknet's per-layer statistics plus the loss of each term
 //   yolo_cfg.cpp           the [yolo] loss keys (called by make_yolo in registry.cpp)
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "layers/layer.hpp"
+#include "layers/yolo_box.hpp"
+#include "layers/yolo_iou_loss.hpp"
 #include "layers/yolo_stats.hpp"
 #include "losses/loss.hpp"
 
@@ -24,7 +27,9 @@ class ConvolutionalLayer;
 // Input (the logits) and output per image: [anchor n][entry][h][w], entry = tx, ty, tw, th,
 // objectness, classes... After forward, x, y and objectness have been through the logistic; the
 // classes through the logistic too, or through a softmax over the classes of each anchor when the
-// class loss is a softmax loss; w, h stay raw.
+// class loss is a softmax loss; w, h stay raw. x and y are then scaled by scale_x_y
+// (s * sigmoid - (s - 1) / 2); with new_coords=1 no entry goes through a function of the layer's
+// own (the convolution before it applied the logistic), only x and y are scaled (yolo_box.hpp).
 //
 // Training (forward with ctx.train and ctx.truths): the loss of every image of the mini-batch is
 // computed from the input logits and SUMMED over the mini-batch (the optimiser divides by the
@@ -81,6 +86,10 @@ class YoloLayer : public Layer {
   // when bias_prior is unset (0); throws dn::Error when conv does not match this layer.
   bool apply_bias_prior(ConvolutionalLayer& conv) const;
 
+  // Box decoding (scale_x_y, new_coords).
+  const YoloDecoding& decoding() const { return decoding_; }
+  void set_decoding(const YoloDecoding& d) { decoding_ = d; }
+
   int classes;
   std::vector<int> mask;       // anchors used by this layer
   std::vector<float> anchors;  // all anchors, w,h pairs in network-input pixels
@@ -91,6 +100,22 @@ class YoloLayer : public Layer {
   // Label smoothing of element-wise class targets: 1 -> 1 - eps/2, 0 -> eps/2 (AlexeyAB's rule).
   float label_smooth_eps = 0.f;
   float bias_prior = 0.f;  // pi in (0, 1); 0 = unset
+  // AlexeyAB's training keys (docs/yolo_layer.md, "AlexeyAB's keys"):
+  // the box term (iou_loss=mse|iou|giou|diou|ciou; mse is Darknet's squared error);
+  YoloBoxLoss iou_loss = YoloBoxLoss::mse;
+  // every anchor of the mask whose shape IoU with a truth exceeds iou_thresh is also responsible
+  // for it (>= 1: only the best anchor, YOLOv3);
+  float iou_thresh = 1.f;
+  // with an IoU-type iou_loss, each element of the box term's gradient is clipped to
+  // [-max_delta, max_delta] (AlexeyAB's rule; infinity: no clipping);
+  float max_delta = std::numeric_limits<float>::infinity();
+  // counters_per_class: per-class weight of a positive's box, objectness and class terms, m_c =
+  // max_count / max(count_c, 1), capped at max_delta; empty: all 1.
+  std::vector<float> class_multipliers;
+  // Non-maximum suppression (AlexeyAB's nms_kind / beta_nms): the detector uses the kind of the
+  // network's last [yolo] layer, as AlexeyAB does.
+  NmsKind nms_kind = NmsKind::iou;  // nms_kind= absent: iou; greedynms: greedy_diou; diounms: diou
+  float beta_nms = .6f;             // the DIoU power of nms_kind=diounms
 
   YoloStats stats;                // of the last training forward (the whole mini-batch)
   std::vector<float> loss_delta;  // dLoss/d(input), output's shape; empty outside training
@@ -99,11 +124,17 @@ class YoloLayer : public Layer {
   std::unique_ptr<Loss> obj_loss_, cls_loss_;
   std::unique_ptr<SoftmaxLoss> cls_softmax_;
   LossParams obj_params_, cls_params_;
+  YoloDecoding decoding_;
 };
 
 // Reads the [yolo] keys of training and of the losses (docs/yolo_layer.md) into l: thresholds,
 // jitter, random, loss=, obj_loss=, cls_loss=, focal_loss=, the loss parameters, normalizers,
-// bias_prior, label_smooth_eps and the accepted keys of later forks. Errors name file:line.
+// bias_prior, label_smooth_eps, AlexeyAB's iou_loss, iou_thresh, max_delta, counters_per_class,
+// and refuses by name the AlexeyAB keys not implemented (tracking, map, objectness_smooth,
+// delta_normalizer, resize, ...). Errors name file:line.
 void read_yolo_training_keys(YoloLayer& l, const CfgSection& s);
+// Reads the [yolo] keys of detection (AlexeyAB's): scale_x_y, new_coords, nms_kind, beta_nms.
+// Called before read_yolo_training_keys.
+void read_yolo_detection_keys(YoloLayer& l, const CfgSection& s);
 
 }  // namespace dn

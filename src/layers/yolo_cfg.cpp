@@ -1,4 +1,5 @@
 // The [yolo] keys of training and of the losses (docs/yolo_layer.md, "Keys").
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -68,6 +69,32 @@ LossParams loss_params(const CfgSection& s, const std::string& loss, const std::
 
 }  // namespace
 
+void read_yolo_detection_keys(YoloLayer& l, const CfgSection& s) {
+  YoloDecoding d;
+  d.scale_x_y = finite_float(s, "scale_x_y", 1.f);
+  if (!(d.scale_x_y > 0 && d.scale_x_y <= 4))
+    s.fail("scale_x_y", "scale_x_y must be in (0, 4] (AlexeyAB's cfgs use 1.05 to 2), got " + s.get_string("scale_x_y", ""));
+  if (s.has("new_coords")) {
+    const int nc = s.get_int("new_coords", 0);
+    if (nc != 0 && nc != 1) s.fail("new_coords", "new_coords must be 0 or 1");
+    d.new_coords = nc == 1;
+  }
+  l.set_decoding(d);
+  const std::string kind = s.get_string("nms_kind", "default");
+  if (kind == "default")
+    l.nms_kind = NmsKind::iou;
+  else if (kind == "greedynms")
+    l.nms_kind = NmsKind::greedy_diou;
+  else if (kind == "diounms")
+    l.nms_kind = NmsKind::diou;
+  else if (kind == "cornersnms")
+    s.fail("nms_kind", "nms_kind=cornersnms (AlexeyAB's Gaussian-YOLO corner NMS) is not supported: use default, greedynms or diounms");
+  else
+    s.fail("nms_kind", "unknown nms_kind '" + kind + "' (known: default, greedynms, diounms)");
+  l.beta_nms = finite_float(s, "beta_nms", .6f);
+  if (!(l.beta_nms > 0)) s.fail("beta_nms", "beta_nms (the DIoU power of diounms) must be positive");
+}
+
 void read_yolo_training_keys(YoloLayer& l, const CfgSection& s) {
   // ---- YOLOv3's keys ----
   l.ignore_thresh = finite_float(s, "ignore_thresh", .5f);
@@ -120,6 +147,9 @@ void read_yolo_training_keys(YoloLayer& l, const CfgSection& s) {
       make_loss(cls, cls_params);
   });
   l.set_losses(obj, obj_params, cls, cls_params);
+  if (l.decoding().new_coords && l.class_softmax_loss())
+    s.fail(cls_key, "cls_loss=" + cls + " (a softmax over the classes) cannot be used with new_coords=1, whose class "
+                    "outputs come already through the logistic of the convolution before [yolo]");
   for (const char* k : kParamKeys)
     if (s.has(k) && !loss_reads(obj, k) && !loss_reads(cls, k))
       warn_at(s.file, s.line_of(k),
@@ -149,20 +179,67 @@ void read_yolo_training_keys(YoloLayer& l, const CfgSection& s) {
     l.label_smooth_eps = eps;
   }
 
-  // ---- keys of later forks ----
-  if (s.has("scale_x_y") && s.get_float("scale_x_y", 1.f) != 1.f)
-    s.fail("scale_x_y", "scale_x_y other than 1 (grid sensitivity) is not implemented");
-  if (s.has("iou_loss") && s.get_string("iou_loss", "mse") != "mse")
-    s.fail("iou_loss", "iou_loss=" + s.get_string("iou_loss", "") +
-                           " is not implemented: the box term is Darknet's squared error (iou_loss=mse)");
-  if (s.has("new_coords") && s.get_int("new_coords", 0) != 0)
-    s.fail("new_coords", "new_coords=1 (the scaled-YOLOv4 box decoding) is not implemented");
+  // ---- AlexeyAB's training keys (docs/yolo_layer.md, "AlexeyAB's keys") ----
+  if (s.has("iou_loss")) {
+    const std::string v = s.get_string("iou_loss", "mse");
+    bool known = false;
+    for (YoloBoxLoss k : {YoloBoxLoss::mse, YoloBoxLoss::iou, YoloBoxLoss::giou, YoloBoxLoss::diou, YoloBoxLoss::ciou})
+      if (v == yolo_box_loss_name(k)) {
+        l.iou_loss = k;
+        known = true;
+      }
+    if (!known) s.fail("iou_loss", "unknown iou_loss '" + v + "' (known: mse, iou, giou, diou, ciou)");
+  }
+  l.iou_thresh = non_negative(s, "iou_thresh", 1.f);
+  if (s.has("iou_thresh_kind")) {
+    const std::string v = s.get_string("iou_thresh_kind", "iou");
+    if (v == "giou" || v == "diou" || v == "ciou")
+      s.fail("iou_thresh_kind", "iou_thresh_kind=" + v + " is not implemented: anchors are compared with a truth "
+                                "by plain IoU; remove the key or set iou_thresh_kind=iou");
+    if (v != "iou") s.fail("iou_thresh_kind", "unknown iou_thresh_kind '" + v + "' (only iou is implemented)");
+    if (l.iou_thresh >= 1)
+      warn_at(s.file, s.line_of("iou_thresh_kind"), "[yolo] iou_thresh_kind has no effect without iou_thresh < 1");
+  }
+  if (s.has("max_delta")) {
+    l.max_delta = finite_float(s, "max_delta", 0.f);
+    if (!(l.max_delta > 0)) s.fail("max_delta", "max_delta (the clip of the loss gradient) must be positive");
+  }
+  if (s.has("counters_per_class")) {
+    const std::vector<int> counts = s.get_ints("counters_per_class");
+    if (static_cast<int>(counts.size()) != l.classes)
+      s.fail("counters_per_class", "counters_per_class has " + std::to_string(counts.size()) + " values for classes=" +
+                                       std::to_string(l.classes) + ": give one count per class");
+    int max_count = 1;
+    for (int c : counts) {
+      if (c < 0) s.fail("counters_per_class", "counters_per_class: counts must be >= 0, got " + std::to_string(c));
+      max_count = std::max(max_count, c);
+    }
+    // AlexeyAB's rule: m_c = max_count / max(count_c, 1), capped at max_delta.
+    l.class_multipliers.clear();
+    for (int c : counts)
+      l.class_multipliers.push_back(std::min(static_cast<float>(max_count) / static_cast<float>(std::max(c, 1)), l.max_delta));
+  }
+  if (s.has("show_details")) s.get_int("show_details", 1);  // AlexeyAB's display switch: no effect on training
+
+  // ---- keys refused by name ----
+  for (const char* k : {"embedding_layer", "track_history_size", "sim_thresh", "dets_for_track", "dets_for_show",
+                        "track_ciou_norm"})
+    if (s.has(k))
+      s.fail(k, std::string(k) + " belongs to AlexeyAB's object tracking (embeddings in detector demo), which is not "
+                                 "implemented: remove the key");
+  if (s.has("map"))
+    s.fail("map", "map= (a file mapping label classes to the layer's classes) is not implemented: remap the classes "
+                  "in the label files instead and remove the key");
   if (s.has("objectness_smooth") && s.get_int("objectness_smooth", 0) != 0)
-    s.fail("objectness_smooth", "objectness_smooth=1 is not implemented");
-  if (s.has("iou_thresh") && s.get_float("iou_thresh", 1.f) < 1.f)
-    s.fail("iou_thresh", "iou_thresh < 1 (several responsible anchors per truth) is not implemented");
-  for (const char* k : {"counters_per_class", "max_delta", "nms_kind", "beta_nms", "iou_thresh_kind", "resize"})
-    if (s.has(k)) warn_at(s.file, s.line_of(k), "[yolo] " + std::string(k) + " is accepted but has no effect here");
+    s.fail("objectness_smooth", "objectness_smooth=1 (AlexeyAB's IoU-valued objectness targets) is not implemented: "
+                                "remove the key or set objectness_smooth=0");
+  if (s.has("delta_normalizer") && finite_float(s, "delta_normalizer", 1.f) != 1.f)
+    s.fail("delta_normalizer", "delta_normalizer other than 1 (AlexeyAB scales the layer's whole gradient by it, in "
+                               "its GPU build only) is not implemented: remove the key and multiply iou_normalizer, "
+                               "obj_normalizer and cls_normalizer by it instead");
+  if (s.has("resize") && finite_float(s, "resize", 1.f) != 1.f)
+    s.fail("resize", "resize other than 1 (AlexeyAB's random resize of the training images) is not implemented: "
+                     "remove the key or set resize=1 (jitter= and random=1 give crop jitter and multi-scale training)");
 }
 
 }  // namespace dn

@@ -10,8 +10,6 @@ namespace dn {
 
 namespace {
 
-inline float logistic(float x) { return 1.f / (1.f + std::exp(-x)); }
-
 bool usable(const Truth& t) {
   return std::isfinite(t.box.x) && std::isfinite(t.box.y) && std::isfinite(t.box.w) && std::isfinite(t.box.h) &&
          t.box.w > 0 && t.box.h > 0;
@@ -39,11 +37,12 @@ void make_positive(YoloTargets& t, int slot, int n, int loc, int k, int cls) {
 Box yolo_predicted_box(const YoloLayer& l, const float* logits, int n, int loc, int net_w, int net_h) {
   const int i = loc % l.out.w, j = loc / l.out.w;
   const int a = l.mask[n];
+  const YoloDecoding& d = l.decoding();
   Box b;
-  b.x = (i + logistic(logits[l.entry_index(0, n, 0, loc)])) / l.out.w;
-  b.y = (j + logistic(logits[l.entry_index(0, n, 1, loc)])) / l.out.h;
-  b.w = std::exp(logits[l.entry_index(0, n, 2, loc)]) * l.anchors[2 * a] / net_w;
-  b.h = std::exp(logits[l.entry_index(0, n, 3, loc)]) * l.anchors[2 * a + 1] / net_h;
+  b.x = yolo_center(i, yolo_xy_output(logits[l.entry_index(0, n, 0, loc)], d), l.out.w);
+  b.y = yolo_center(j, yolo_xy_output(logits[l.entry_index(0, n, 1, loc)], d), l.out.h);
+  b.w = yolo_wh(logits[l.entry_index(0, n, 2, loc)], l.anchors[2 * a], net_w, d);
+  b.h = yolo_wh(logits[l.entry_index(0, n, 3, loc)], l.anchors[2 * a + 1], net_h, d);
   return b;
 }
 
@@ -105,12 +104,25 @@ YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::v
     const int i = std::clamp(static_cast<int>(tr.box.x * w), 0, w - 1);
     const int j = std::clamp(static_cast<int>(tr.box.y * h), 0, h - 1);
     const int best = yolo_best_anchor(l, tr.box.w, tr.box.h, net_w, net_h);
-    const auto it = std::find(l.mask.begin(), l.mask.end(), best);
-    if (it == l.mask.end()) continue;
-    const int n = static_cast<int>(it - l.mask.begin());
     const int loc = j * w + i;
-    make_positive(t, n * hw + loc, n, loc, static_cast<int>(k), tr.cls);
-    t.assigned.push_back({static_cast<int>(k), n, loc});
+    const auto it = std::find(l.mask.begin(), l.mask.end(), best);
+    if (it != l.mask.end()) {
+      const int n = static_cast<int>(it - l.mask.begin());
+      make_positive(t, n * hw + loc, n, loc, static_cast<int>(k), tr.cls);
+      t.assigned.push_back({static_cast<int>(k), n, loc});
+    }
+    // iou_thresh (AlexeyAB): every other anchor of this mask whose shape IoU with the truth
+    // exceeds it is responsible too, at the same cell (whether or not the best anchor is ours).
+    if (l.iou_thresh < 1.f)
+      for (int n = 0; n < num; ++n) {
+        const int a = l.mask[n];
+        if (a == best) continue;
+        const Box anchor{0, 0, l.anchors[2 * a] / net_w, l.anchors[2 * a + 1] / net_h};
+        if (box_iou(anchor, Box{0, 0, tr.box.w, tr.box.h}) > l.iou_thresh) {
+          make_positive(t, n * hw + loc, n, loc, static_cast<int>(k), tr.cls);
+          t.assigned.push_back({static_cast<int>(k), n, loc});
+        }
+      }
   }
   return t;
 }

@@ -31,7 +31,9 @@ struct YoloTargets {
   std::vector<float> best_iou;    // [num][h][w]: best IoU of the predicted box with any truth
   std::vector<int> positive_of;   // [num][h][w]: index into positives, or -1
   std::vector<YoloPositive> positives;
-  std::vector<YoloAssignment> assigned;  // in truth order; truths of other layers are absent
+  // In truth order (per truth: its best anchor, then the iou_thresh anchors); truths of other
+  // layers are absent.
+  std::vector<YoloAssignment> assigned;
 };
 
 // The box of anchor n (an index into l.mask) at cell loc decoded from the logits, relative to
@@ -48,6 +50,8 @@ int yolo_best_anchor(const YoloLayer& l, float w, float h, int net_w, int net_h)
 //  2. every truth makes the best anchor (of all anchors, by shape) at the cell holding its centre
 //     responsible, if that anchor is in this layer's mask: objectness target 1, weight 1, its
 //     class added to the labels, its box the box target (a later truth replaces the box).
+//     With iou_thresh < 1 every other anchor of the mask whose shape IoU with the truth exceeds
+//     iou_thresh is made responsible the same way at the same cell (and listed in `assigned`).
 // Truths with w or h <= 0 (or not finite) are skipped. Throws dn::Error for a class outside
 // [0, classes).
 YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::vector<Truth>& truths, int net_w,

@@ -1,5 +1,6 @@
 #include "layers/yolo_terms.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "layers/yolo.hpp"
@@ -7,16 +8,38 @@
 
 namespace dn {
 
+float yolo_positive_weight(const YoloLayer& l, const YoloPositive& p) {
+  if (l.class_multipliers.empty()) return 1.f;
+  float m = 0.f;
+  for (int c : p.labels) m = std::max(m, l.class_multipliers[c]);
+  return p.labels.empty() ? 1.f : m;
+}
+
 double yolo_box_term(const YoloLayer& l, const float* logits, const YoloTargets& t, const std::vector<Truth>& truths,
                      int net_w, int net_h, float* grad) {
   const int w = l.out.w, h = l.out.h;
+  const double sxy = l.decoding().scale_x_y;
   double total = 0;
   for (const YoloPositive& p : t.positives) {
     if (p.box_truth < 0) continue;
     const Box& tb = truths[p.box_truth].box;
     const int i = p.loc % w, j = p.loc / w;
     const int a = l.mask[p.n];
-    const double scale = static_cast<double>(l.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
+    if (l.iou_loss != YoloBoxLoss::mse) {
+      // IoU-type loss of the decoded box, weight iou_normalizer (no (2 - w h) factor, as AlexeyAB).
+      double weight = l.iou_normalizer;
+      if (!l.class_multipliers.empty()) weight *= yolo_positive_weight(l, p);
+      double x[4];
+      for (int e = 0; e < 4; ++e) x[e] = logits[l.entry_index(0, p.n, e, p.loc)];
+      const YoloIouBoxTerm<double> r =
+          yolo_iou_box_term<double>(l.iou_loss, x, i, j, w, h, l.anchors[2 * a], l.anchors[2 * a + 1], net_w, net_h,
+                                    sxy, tb.x, tb.y, tb.w, tb.h);
+      total += weight * r.loss;
+      for (int e = 0; e < 4; ++e) grad[l.entry_index(0, p.n, e, p.loc)] += static_cast<float>(weight * r.grad[e]);
+      continue;
+    }
+    double scale = static_cast<double>(l.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
+    if (!l.class_multipliers.empty()) scale *= yolo_positive_weight(l, p);
     const double target[4] = {static_cast<double>(tb.x) * w - i, static_cast<double>(tb.y) * h - j,
                                std::log(static_cast<double>(tb.w) * net_w / l.anchors[2 * a]),
                                std::log(static_cast<double>(tb.h) * net_h / l.anchors[2 * a + 1])};
@@ -24,10 +47,12 @@ double yolo_box_term(const YoloLayer& l, const float* logits, const YoloTargets&
       const size_t idx = l.entry_index(0, p.n, e, p.loc);
       const double x = logits[idx];
       if (e < 2) {
-        const double s = 1.0 / (1.0 + std::exp(-x));  // x, y: squared error after the logistic
-        const double diff = s - target[e];
+        // x, y: squared error of the decoded offset s * sigmoid - (s - 1)/2 (scale_x_y = s; with
+        // s = 1 these are exactly sigmoid and its derivative)
+        const double s = 1.0 / (1.0 + std::exp(-x));
+        const double diff = (sxy * s - .5 * (sxy - 1.0)) - target[e];
         total += 0.5 * scale * diff * diff;
-        grad[idx] += static_cast<float>(scale * diff * s * (1.0 - s));
+        grad[idx] += static_cast<float>(scale * diff * sxy * s * (1.0 - s));
       } else {  // w, h: squared error on the raw logit
         const double diff = x - target[e];
         total += 0.5 * scale * diff * diff;
@@ -45,6 +70,9 @@ double yolo_objectness_term(const YoloLayer& l, const float* logits, const YoloT
   for (int n = 0; n < l.num(); ++n) {
     const size_t base = l.entry_index(0, n, 4, 0);
     for (int k = 0; k < hw; ++k) weights[k] = t.obj_weight[n * hw + k] * l.obj_normalizer;
+    if (!l.class_multipliers.empty())  // counters_per_class: the positives' objectness weighted by m
+      for (int k = 0; k < hw; ++k)
+        if (t.positive_of[n * hw + k] >= 0) weights[k] *= yolo_positive_weight(l, t.positives[t.positive_of[n * hw + k]]);
     total += l.objectness_loss().compute(logits + base, t.obj_target.data() + n * hw, weights.data(), hw, g.data());
     for (int k = 0; k < hw; ++k) grad[base + k] += g[k];
   }
@@ -60,13 +88,15 @@ double yolo_class_term(const YoloLayer& l, const float* logits, const YoloTarget
     if (p.labels.empty()) continue;
     const size_t base = l.entry_index(0, p.n, 5, p.loc);
     for (int c = 0; c < C; ++c) z[c] = logits[base + static_cast<size_t>(c) * hw];
+    const float m = yolo_positive_weight(l, p);  // counters_per_class (1 without)
     if (const Loss* loss = l.class_loss()) {
+      std::fill(weights.begin(), weights.end(), l.cls_normalizer * m);
       for (int c = 0; c < C; ++c) y[c] = .5f * eps;
       for (int c : p.labels) y[c] = 1.f - .5f * eps;
       total += loss->compute(z.data(), y.data(), weights.data(), C, g.data());
       for (int c = 0; c < C; ++c) grad[base + static_cast<size_t>(c) * hw] += g[c];
     } else {
-      const float weight = l.cls_normalizer / static_cast<float>(p.labels.size());
+      const float weight = l.cls_normalizer * m / static_cast<float>(p.labels.size());
       for (int label : p.labels) {
         total += l.class_softmax_loss()->compute(z.data(), C, label, weight, g.data());
         for (int c = 0; c < C; ++c) grad[base + static_cast<size_t>(c) * hw] += g[c];

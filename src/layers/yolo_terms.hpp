@@ -15,11 +15,21 @@ namespace dn {
 class YoloLayer;
 struct YoloTargets;
 
-// Box: for every positive with truth T at cell (i, j) and anchor (aw, ah), weight
-// s = iou_normalizer * (2 - T.w*T.h) and targets
-//   tx* = T.x*w - i, ty* = T.y*h - j, tw* = ln(T.w*net_w/aw), th* = ln(T.h*net_h/ah),
-// L = s/2 [(sigmoid(tx) - tx*)^2 + (sigmoid(ty) - ty*)^2 + (tw - tw*)^2 + (th - th*)^2],
-// so dL/d(pred) = s (pred - target), chained through the sigmoid for x and y.
+// The counters_per_class weight of a positive: the largest class multiplier of its labels
+// (l.class_multipliers; 1 when there are none). It weights the positive's box, objectness and
+// class terms.
+struct YoloPositive;
+float yolo_positive_weight(const YoloLayer& l, const YoloPositive& p);
+
+// Box, for every positive with truth T at cell (i, j) and anchor (aw, ah), m its
+// yolo_positive_weight:
+// - iou_loss=mse (Darknet's): weight s = iou_normalizer * (2 - T.w*T.h) * m, targets
+//   tx* = T.x*w - i, ty* = T.y*h - j, tw* = ln(T.w*net_w/aw), th* = ln(T.h*net_h/ah), and with
+//   o(t) = scale_x_y * sigmoid(t) - (scale_x_y - 1)/2 the decoded offset,
+//   L = s/2 [(o(tx) - tx*)^2 + (o(ty) - ty*)^2 + (tw - tw*)^2 + (th - th*)^2],
+//   so dL/d(pred) = s (pred - target), chained through o for x and y.
+// - iou_loss=iou|giou|diou|ciou: L = iou_normalizer * m * (1 - IoU/GIoU/DIoU/CIoU) of the decoded
+//   box against T (yolo_iou_loss.hpp), gradient chained to the logits (ciou: alpha constant).
 double yolo_box_term(const YoloLayer& l, const float* logits, const YoloTargets& t, const std::vector<Truth>& truths,
                      int net_w, int net_h, float* grad);
 

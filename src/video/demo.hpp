@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "detect/detection.hpp"
+
 namespace dn {
 
 struct DemoOptions {
@@ -21,7 +23,7 @@ struct DemoOptions {
   std::string video;               // a video file; ignored when camera >= 0
   int camera = -1;                 // -c N
   float thresh = .25f;
-  float nms = .45f;
+  float nms = kDefaultNmsThresh;
   std::string out_filename;  // annotated video (.avi: MJPG, .mp4: mp4v); empty: none
   std::string prefix;        // save each annotated frame as <prefix>_%08d.jpg (0-based index)
   bool show = false;         // open a window (the caller checks that there is a display)
