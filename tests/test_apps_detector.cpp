@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "app_fixtures.hpp"
 #include "core/fileio.hpp"
 #include "image/image.hpp"
 #include "net_fixtures.hpp"
@@ -28,6 +29,10 @@ namespace dn {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Json;
+using testing::JsonParser;
+using testing::quote;
+using testing::RunResult;
 
 const std::string kShared = DN_SHARED_DIR;
 const std::string kCfg = kShared + "/darknet-cfg/yolov3-tiny.cfg";
@@ -37,168 +42,6 @@ const std::string kEagle = kShared + "/media/eagle.jpg";
 #define EXPECT_CONTAINS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "' lacks '" << (needle) << "'"
 
-// ---------------------------------------------------------------------------------------------
-// A small JSON reader, enough for result.json.
-
-struct Json {
-  enum Type { Null, Bool, Number, String, Array, Object } type = Null;
-  bool b = false;
-  double num = 0;
-  std::string str;
-  std::vector<Json> items;
-  std::map<std::string, Json> fields;
-
-  bool has(const std::string& k) const { return type == Object && fields.count(k); }
-  const Json& operator[](const std::string& k) const { return fields.at(k); }
-};
-
-class JsonParser {
- public:
-  explicit JsonParser(const std::string& s) : s_(s) {}
-  // Throws std::runtime_error on malformed input or trailing garbage.
-  Json parse_document() {
-    Json v = parse_value();
-    skip_ws();
-    if (i_ != s_.size()) error("trailing characters");
-    return v;
-  }
-
- private:
-  [[noreturn]] void error(const std::string& what) {
-    throw std::runtime_error("JSON: " + what + " at offset " + std::to_string(i_));
-  }
-  void skip_ws() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  char peek() {
-    skip_ws();
-    if (i_ >= s_.size()) error("unexpected end");
-    return s_[i_];
-  }
-  void expect(char c) {
-    if (peek() != c) error(std::string("expected '") + c + "'");
-    ++i_;
-  }
-  bool literal(const char* word) {
-    size_t n = std::strlen(word);
-    if (s_.compare(i_, n, word) != 0) return false;
-    i_ += n;
-    return true;
-  }
-  std::string parse_string() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (i_ >= s_.size()) error("unterminated string");
-      char c = s_[i_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) error("control character in string");
-      if (c == '\\') {
-        if (i_ >= s_.size()) error("bad escape");
-        char e = s_[i_++];
-        switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u':
-            if (i_ + 4 > s_.size()) error("bad \\u escape");
-            out += '?';  // not needed here beyond validity
-            i_ += 4;
-            break;
-          default: error("bad escape");
-        }
-      } else {
-        out += c;
-      }
-    }
-  }
-  Json parse_value() {
-    Json v;
-    char c = peek();
-    if (c == '{') {
-      v.type = Json::Object;
-      ++i_;
-      if (peek() == '}') {
-        ++i_;
-        return v;
-      }
-      while (true) {
-        std::string key = parse_string();
-        expect(':');
-        if (v.fields.count(key)) error("duplicate key '" + key + "'");
-        v.fields[key] = parse_value();
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      v.type = Json::Array;
-      ++i_;
-      if (peek() == ']') {
-        ++i_;
-        return v;
-      }
-      while (true) {
-        v.items.push_back(parse_value());
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.type = Json::String;
-      v.str = parse_string();
-      return v;
-    }
-    if (literal("true")) {
-      v.type = Json::Bool;
-      v.b = true;
-      return v;
-    }
-    if (literal("false")) {
-      v.type = Json::Bool;
-      return v;
-    }
-    if (literal("null")) return v;
-    // A number, strictly: -?digits[.digits][e[+-]digits]
-    size_t start = i_;
-    if (s_[i_] == '-') ++i_;
-    auto digits = [&] {
-      size_t d = i_;
-      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_;
-      if (i_ == d) error("bad number");
-    };
-    digits();
-    if (i_ < s_.size() && s_[i_] == '.') {
-      ++i_;
-      digits();
-    }
-    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
-      ++i_;
-      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
-      digits();
-    }
-    v.type = Json::Number;
-    v.num = std::stod(s_.substr(start, i_ - start));
-    return v;
-  }
-
-  const std::string& s_;
-  size_t i_ = 0;
-};
-
 TEST(JsonReader, ParsesAndRejects) {
   Json v = JsonParser(R"([{"a": 1.5e2, "b": [true, null, "x\"y"], "c": {}}])").parse_document();
   ASSERT_EQ(v.type, Json::Array);
@@ -206,29 +49,6 @@ TEST(JsonReader, ParsesAndRejects) {
   EXPECT_EQ(v.items[0]["b"].items[2].str, "x\"y");
   for (const char* bad : {"[1,]", "{\"a\" 1}", "[1] x", "{\"a\":01x}", "[\"a]", "{'a':1}", "[nan]"})
     EXPECT_THROW(JsonParser(bad).parse_document(), std::runtime_error) << bad;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running the binary.
-
-struct RunResult {
-  int status = -1;       // exit status; -1 if killed by a signal
-  bool signaled = false;
-  std::string out, err;
-  std::vector<std::string> err_lines() const {
-    std::vector<std::string> lines;
-    std::stringstream ss(err);
-    std::string l;
-    while (std::getline(ss, l))
-      if (!l.empty()) lines.push_back(l);
-    return lines;
-  }
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 int count_of(const std::string& text, const std::string& what) {
