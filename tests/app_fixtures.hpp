@@ -1,9 +1,12 @@
 #pragma once
-// Shared by the tests that run the darknet binary: a small JSON reader (enough for the -out
-// files) and the result of a run.
+// Shared by the tests that run the darknet binary (DN_DARKNET_EXE): a small JSON reader (enough
+// for the -out files), running the binary, and the result of a run.
+#include <sys/wait.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -197,5 +200,39 @@ inline std::string quote(const std::string& s) {
   return q + "'";
 }
 
+
+// Reads a whole file ("" if it cannot be read).
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs `darknet <args>` in dir, stdin from the text `input` (none: /dev/null), stdout and stderr
+// through dir/out.txt and dir/err.txt. `prefix` is shell text run first in the same subshell
+// ("ulimit -v 4000000;", "DN_MEMORY_LIMIT_MB=64"). Killed after timeout_s seconds: a hang then
+// reads as signaled.
+inline RunResult run_darknet(const std::string& dir, const std::string& args, const std::string& input = "",
+                             const std::string& prefix = "", int timeout_s = 900) {
+  std::string in = "/dev/null";
+  if (!input.empty()) {
+    in = dir + "/stdin.txt";
+    std::ofstream(in) << input;
+  }
+  const std::string cmd = "cd " + quote(dir) + " && (" + prefix + " timeout -s KILL " + std::to_string(timeout_s) +
+                          " " + quote(DN_DARKNET_EXE) + " " + args + ") < " + quote(in) + " > out.txt 2> err.txt";
+  const int st = std::system(cmd.c_str());
+  RunResult r;
+  if (WIFEXITED(st)) {
+    r.status = WEXITSTATUS(st);
+    r.signaled = r.status > 128;  // the shell reports a signal-killed child as 128 + signal
+  } else {
+    r.signaled = true;
+  }
+  r.out = slurp(dir + "/out.txt");
+  r.err = slurp(dir + "/err.txt");
+  return r;
+}
 
 }  // namespace dn::testing

@@ -27,19 +27,18 @@ namespace fs = std::filesystem;
 using testing::Json;
 using testing::JsonParser;
 using testing::quote;
+using testing::RunResult;
 
 const std::string kShared = DN_SHARED_DIR;
 const std::string kModel = kShared + "/models/yolo-fastest-1.1-xl/";
 const std::string kCfg = kModel + "yolo-fastest-1.1-xl.cfg";
 const std::string kWeights = kModel + "yolo-fastest-1.1-xl.weights";
 
-// Runs darknet in `dir` with stdin from `input_file`; stdout and stderr go to files there.
-// Returns the exit status (-1 when killed by a signal).
-int run_darknet(const std::string& dir, const std::string& args, const std::string& input_file = "/dev/null") {
-  const std::string cmd = "cd " + quote(dir) + " && " + quote(DN_DARKNET_EXE) + " " + args + " < " +
-                          quote(input_file) + " > stdout.txt 2> stderr.txt";
-  const int st = std::system(cmd.c_str());
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+// Runs darknet in dir (stdout in out.txt, stderr in err.txt there); the exit status (-1 when
+// killed by a signal).
+int run_darknet(const std::string& dir, const std::string& args, const std::string& input = "") {
+  const RunResult r = testing::run_darknet(dir, args, input);
+  return r.signaled ? -1 : r.status;
 }
 
 struct GoldenDetection {
@@ -67,19 +66,17 @@ std::map<std::string, std::vector<GoldenDetection>> read_detections(const std::s
 TEST(AlexeyAbGolden, DetectorTestOnFivePhotosGivesItsDetections) {
   const std::string dir = testing::temp_dir("golden_test");
   const std::vector<std::string> photos = {"dog.jpg", "person.jpg", "horses.jpg", "eagle.jpg", "giraffe.jpg"};
-  {
-    std::ofstream list(dir + "/photos.txt");
-    for (const auto& p : photos) list << kShared << "/media/" << p << "\n";
-  }
+  std::string list;  // one path a line on stdin, as AlexeyAB's run had them
+  for (const auto& p : photos) list += kShared + "/media/" + p + "\n";
   std::ofstream(dir + "/coco.data") << "classes = 80\nnames = " << kModel << "coco.names\n";
   // AlexeyAB's detector test stretches the image to the network unless given -letter_box:
   // ours letterboxes unless given -no_letterbox.
   ASSERT_EQ(run_darknet(dir,
                         "detector test coco.data " + quote(kCfg) + " " + quote(kWeights) +
                             " -dont_show -ext_output -thresh 0.25 -no_letterbox -out ours.json",
-                        dir + "/photos.txt"),
+                        list),
             0)
-      << read_text_file(dir + "/stderr.txt");
+      << read_text_file(dir + "/err.txt");
   const auto golden = read_detections(kModel + "golden/alexeyab_test_media.json");
   const auto ours = read_detections(dir + "/ours.json");
   ASSERT_EQ(golden.size(), photos.size());
@@ -144,11 +141,11 @@ TEST(AlexeyAbGolden, DetectorMapOnCoco128GivesItsMap) {
   std::ofstream(dir + "/coco128.data") << "classes = 80\nvalid = " << dir << "/all.txt\nnames = " << data
                                        << "coco128.names\n";
   ASSERT_EQ(run_darknet(dir, "detector map coco128.data " + quote(kCfg) + " " + quote(kWeights)), 0)
-      << read_text_file(dir + "/stderr.txt");
+      << read_text_file(dir + "/err.txt");
   const MapPrintout golden = parse_map_printout(read_text_file(kModel + "golden/alexeyab_map_coco128.txt"));
-  const MapPrintout ours = parse_map_printout(read_text_file(dir + "/stdout.txt"));
+  const MapPrintout ours = parse_map_printout(read_text_file(dir + "/out.txt"));
   ASSERT_EQ(golden.ap.size(), 80u);
-  ASSERT_EQ(ours.ap.size(), 80u) << read_text_file(dir + "/stdout.txt");
+  ASSERT_EQ(ours.ap.size(), 80u) << read_text_file(dir + "/out.txt");
   EXPECT_NEAR(golden.map50, .423293, 1e-6);
   EXPECT_NEAR(ours.map50, golden.map50, .002);
   for (const auto& [c, ap] : golden.ap) EXPECT_NEAR(ours.ap.at(c), ap, 1.0) << "class " << c;

@@ -125,14 +125,75 @@ TEST(CfgParse, NetworkIsAcceptedAsFirstSection) {
   EXPECT_EQ(cfg.sections[0].type, "network");
 }
 
-TEST(CfgParse, LastOccurrenceWins) {
-  CfgFile cfg = parse_cfg_text("[net]\nbatch=1\nbatch=64\n", "dup.cfg");
-  EXPECT_EQ(cfg.sections[0].get_int("batch", 0), 64);
+// Darknet's option_find returns the first occurrence of a key; the later ones are set aside and
+// warn_unused names their lines.
+TEST(CfgParse, FirstOccurrenceWinsAndDuplicatesWarn) {
+  CfgFile cfg = parse_cfg_text("[net]\nbatch=1\nbatch=64\n[maxpool]\nsize=2\nsize=3\nsize=4\n", "dup.cfg");
+  EXPECT_EQ(cfg.sections[0].get_int("batch", 0), 1);
+  EXPECT_EQ(cfg.sections[0].line_of("batch"), 2);
+  EXPECT_EQ(cfg.sections[1].get_int("size", 0), 2);
+  ASSERT_EQ(cfg.sections[1].duplicates.size(), 2u);
+  ::testing::internal::CaptureStderr();
+  cfg.sections[0].warn_unused();
+  cfg.sections[1].warn_unused();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_CONTAINS(err, "dup.cfg:3: warning: [net] duplicate key 'batch' ignored: the first, at line 2, is used");
+  EXPECT_CONTAINS(err, "dup.cfg:6: warning: [maxpool] duplicate key 'size' ignored: the first, at line 5");
+  EXPECT_CONTAINS(err, "dup.cfg:7: warning: [maxpool] duplicate key 'size'");
+  EXPECT_EQ(err.find("unused"), std::string::npos) << err;
+  // The same key in another section is no duplicate.
+  CfgFile two = parse_cfg_text("[net]\nwidth=8\n[maxpool]\nsize=2\n[maxpool]\nsize=3\n", "two.cfg");
+  EXPECT_TRUE(two.sections[1].duplicates.empty() && two.sections[2].duplicates.empty());
+  EXPECT_EQ(two.sections[2].get_int("size", 0), 3);
+}
+
+// Errors echo what the user wrote cut to 80 characters, non-printable bytes escaped.
+TEST(QuoteInput, CutsAndEscapes) {
+  EXPECT_EQ(quote_input("leaky"), "'leaky'");
+  EXPECT_EQ(quote_input(""), "''");
+  EXPECT_EQ(quote_input("a\tb\x01\xff\\"), "'a\\tb\\x01\\xff\\\\'");
+  const std::string cut = quote_input(std::string(1000, 'x'));
+  EXPECT_EQ(cut, "'" + std::string(80, 'x') + "...' (1000 bytes)");
+  EXPECT_EQ(quote_input(std::string(80, 'y')), "'" + std::string(80, 'y') + "'");
+  EXPECT_EQ(quote_input("abcdef", 3), "'abc...' (6 bytes)");
+}
+
+TEST(CfgErrors, HugeLineIsCutInTheMessage) {
+  const std::string huge(5'000'000, 'k');
+  std::string msg = error_of([&] { parse_cfg_text("[net]\nwidth=8\n" + huge + "\x02\n", "huge.cfg"); });
+  EXPECT_CONTAINS(msg, "huge.cfg:3: malformed line");
+  EXPECT_CONTAINS(msg, "(5000001 bytes)");
+  EXPECT_LT(msg.size(), 200u) << msg.substr(0, 300);
+  msg = error_of([&] { parse_cfg_text("[net]\nwidth=" + huge + "\n", "hugev.cfg").sections[0].get_int("width", 0); });
+  EXPECT_CONTAINS(msg, "hugev.cfg:2: bad integer for 'width'");
+  EXPECT_LT(msg.size(), 200u) << msg.substr(0, 300);
+  msg = error_of([&] { parse_cfg_text("[net]\nwidth=8\n[" + huge + "]\n", "hugesec.cfg").sections[1].fail("", "x"); });
+  EXPECT_LT(msg.size(), 200u) << msg.substr(0, 300);
+  CfgFile cfg = parse_cfg_text("[net]\nk\x7f" + huge + "=1\n", "hugekey.cfg");
+  ::testing::internal::CaptureStderr();
+  cfg.sections[0].warn_unused();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_CONTAINS(err, "hugekey.cfg:2: warning: [net] unused key 'k\\x7fkkk");
+  EXPECT_LT(err.size(), 200u) << err.substr(0, 300);
+}
+
+TEST(CfgParse, ManyDuplicateKeysParseFast) {
+  // 200000 copies of one key in one section: a set, not a quadratic search.
+  std::string text = "[net]\n";
+  for (int i = 0; i < 200000; ++i) text += "width=" + std::to_string(i + 1) + "\n";
+  CfgFile cfg = parse_cfg_text(text, "many.cfg");
+  EXPECT_EQ(cfg.sections[0].get_int("width", 0), 1);
+  EXPECT_EQ(cfg.sections[0].duplicates.size(), 199999u);
 }
 
 TEST(CfgParse, IntegralFloatIsAnInteger) {
   CfgFile cfg = parse_cfg_text("[net]\nbatch=2.0\n", "f.cfg");
   EXPECT_EQ(cfg.sections[0].get_int("batch", 0), 2);
+  // Beyond int, or NaN: an error, not an undefined conversion.
+  for (const char* v : {"1e20", "-1e20", "nan", "inf", "3e9"}) {
+    CfgFile big = parse_cfg_text(std::string("[net]\nbatch=") + v + "\n", "big.cfg");
+    EXPECT_CONTAINS(error_of([&] { big.sections[0].get_int("batch", 0); }), "big.cfg:2: bad integer for 'batch'");
+  }
 }
 
 TEST(CfgParse, StrictNumbers) {
@@ -304,6 +365,34 @@ TEST(DataFile, BadClassesAndMalformedLine) {
   msg = error_of([&] { read_data_file(dir + "/b.data"); });
   EXPECT_CONTAINS(msg, dir + "/b.data:2:");
   EXPECT_CONTAINS(msg, "malformed");
+}
+
+// As in cfgs: the first occurrence wins, the later ones warn with their line.
+TEST(DataFile, DuplicateKeyFirstWinsAndWarns) {
+  std::string dir = make_temp_dir("dupdata");
+  write_file(dir + "/d.data", "classes=2\nvalid=a.txt\nclasses=80\nvalid=b.txt\n");
+  ::testing::internal::CaptureStderr();
+  DataConfig d = read_data_file(dir + "/d.data");
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(d.classes, 2);
+  EXPECT_EQ(d.valid, "a.txt");
+  EXPECT_CONTAINS(err, dir + "/d.data:3: warning: duplicate key 'classes' ignored: the first, at line 1, is used");
+  EXPECT_CONTAINS(err, dir + "/d.data:4: warning: duplicate key 'valid' ignored: the first, at line 2, is used");
+  // An error in the first occurrence is reported at its line, not hidden by a later good one.
+  write_file(dir + "/e.data", "classes=0\nclasses=2\n");
+  EXPECT_CONTAINS(error_of([&] { read_data_file(dir + "/e.data"); }), dir + "/e.data:1: bad value for 'classes'");
+}
+
+TEST(DataFile, ClassesBoundedAndLongLinesCut) {
+  std::string dir = make_temp_dir("bounds");
+  write_file(dir + "/c.data", "classes=2000000000\n");
+  std::string msg = error_of([&] { read_data_file(dir + "/c.data"); });
+  EXPECT_CONTAINS(msg, dir + "/c.data:1: bad value for 'classes': '2000000000' (an integer in 1..65536)");
+  write_file(dir + "/l.data", "classes=2\n" + std::string(1'000'000, '#') + "\n" + std::string(1'000'000, 'z') + "\n");
+  msg = error_of([&] { read_data_file(dir + "/l.data"); });
+  EXPECT_CONTAINS(msg, dir + "/l.data:3: malformed line (expected key=value): 'zzz");
+  EXPECT_CONTAINS(msg, "...' (1000000 bytes)");
+  EXPECT_LT(msg.size(), 300u) << msg.substr(0, 400);
 }
 
 TEST(DataFile, UnknownKeyWarns) {

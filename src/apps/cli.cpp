@@ -31,14 +31,14 @@ std::string find_data_file(const std::string& name) {
 static void usage() {
   std::fprintf(stderr,
                "usage: darknet <command> ...\n"
-               "  detector test <data> <cfg> <weights> [image] [-thresh t] [-ext_output] [-out result.json] [-dont_show]\n"
+               "  detector test <data> <cfg> <weights> [image...] [-thresh t] [-nms t] [-ext_output] [-out result.json] [-dont_show]\n"
                "  detector demo <data> <cfg> <weights> [video | -c N] [-thresh t] [-out_filename out.avi|out.mp4] [-dont_show] [-prefix P] [-benchmark] [-ext_output]\n"
                "  detector train <data> <cfg> [weights] [-clear] [-dont_show] [-seed N] [-iterations N]\n"
-               "  detector map <data> <cfg> <weights> [-thresh .25] [-iou_thresh .5] [-points 0|11|101] [-out map.json]\n"
+               "  detector map <data> <cfg> <weights> [-thresh .25] [-iou_thresh .5] [-points 0|N] [-out map.json]\n"
                "  detector valid <data> <cfg> <weights>\n"
                "  detector recall <data> <cfg> <weights>\n"
                "  detector calc_anchors <data> [-num_of_clusters 9] [-width 416] [-height 416]\n"
-               "  detect <cfg> <weights> [image]\n"
+               "  detect <cfg> <weights> [image...]\n"
                "  loss_plot [-out loss_shape.png] [-csv losses.csv]\n"
                "  init <cfg> <out.weights> [-seed N]   (seeded from-scratch initial weights)\n");
 }
@@ -63,13 +63,13 @@ int run_cli(int argc, char** argv) {
       if (sub == "valid") return detector_valid(argc, argv);
       if (sub == "recall") return detector_recall(argc, argv);
       if (sub == "calc_anchors") return calc_anchors(argc, argv);
-      fail("unknown detector command '" + sub + "'");
+      fail("unknown detector command " + quote_input(sub));
     }
     if (cmd == "detect") return detect_coco(argc, argv);
     if (cmd == "loss_plot") return run_loss_plot(argc, argv);
     if (cmd == "init") return init_weights(argc, argv);
     usage();
-    fail("unknown command '" + cmd + "'");
+    fail("unknown command " + quote_input(cmd));
   } catch (const Error& e) {
     std::fprintf(stderr, "darknet: error: %s\n", e.what());
     return 1;

@@ -27,8 +27,8 @@ int detector_demo(int argc, char** argv) {
   opt.weights = p[2];
   if (p.size() > 3) opt.video = p[3];
   opt.camera = args.get_int("-c", -1);
-  opt.thresh = args.get_float("-thresh", .25f);
-  opt.nms = args.get_float("-nms", kDefaultNmsThresh);
+  opt.thresh = args.get_float_in("-thresh", .25f, 0.f, 1.f);
+  opt.nms = args.get_float_in("-nms", kDefaultNmsThresh, 0.f, 1.f);
   opt.out_filename = args.get_string("-out_filename", "");
   opt.prefix = args.get_string("-prefix", "");
   opt.benchmark = args.flag("-benchmark");
@@ -36,7 +36,6 @@ int detector_demo(int argc, char** argv) {
   const bool dont_show = args.flag("-dont_show");
   take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
-  if (opt.thresh < 0 || opt.thresh > 1) fail("-thresh must be in [0, 1]");
   if (opt.video.empty() && opt.camera < 0) fail(kUsage);
   if (!opt.video.empty() && opt.camera >= 0) fail("give either a video file or -c N, not both");
 

@@ -1,4 +1,4 @@
-// darknet detector map    <data> <cfg> <weights> [-thresh .25] [-iou_thresh .5] [-points 0|11|101] [-out map.json]
+// darknet detector map    <data> <cfg> <weights> [-thresh .25] [-iou_thresh .5] [-points 0|N] [-out map.json]
 // darknet detector valid  <data> <cfg> <weights>   (VOC comp4_det_test_<class>.txt, or coco_results.json when eval=coco)
 // darknet detector recall <data> <cfg> <weights>
 #include <cstdio>
@@ -17,6 +17,9 @@
 namespace dn {
 
 namespace {
+
+// -points N: N-point interpolated AP costs N steps per class; far beyond COCO's 101.
+constexpr int kMaxMapPoints = 10000;
 
 struct EvalSetup {
   DataConfig data;
@@ -41,7 +44,7 @@ EvalSetup setup(int argc, char** argv, const char* usage, int& first_flag) {
 // Evaluation uses the geometry training used: letterbox only when [net] letter_box=1.
 Detector make_detector(const EvalSetup& s) {
   auto net = load_network(s.cfg, 1);
-  load_weights(*net, s.weights);
+  load_inference_weights(*net, s.weights);
   bool letterbox = net->params.letter_box != 0;
   return Detector(std::move(net), letterbox);
 }
@@ -60,19 +63,20 @@ int detector_map(int argc, char** argv) {
   int first;
   EvalSetup s = setup(argc, argv,
                       "usage: darknet detector map <data> <cfg> <weights> [-thresh .25] [-iou_thresh .5] "
-                      "[-points 0|11|101] [-out map.json]",
+                      "[-points 0|N] [-out map.json]",
                       first);
   Args args(argc, argv, first);
   MapOptions opts;
-  opts.thresh = args.get_float("-thresh", .25f);
-  opts.iou_thresh = args.get_float("-iou_thresh", .5f);
+  opts.thresh = args.get_float_in("-thresh", .25f, 0.f, 1.f);
+  opts.iou_thresh = args.get_float_in("-iou_thresh", .5f, 0.f, 1.f, true);
   opts.points = args.get_int("-points", 0);
   std::string out = args.get_string("-out", "");
   args.flag("-dont_show");
   take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
-  if (opts.points != 0 && opts.points < 2) fail("-points must be 0 (all points), 11 or 101");
-  if (opts.iou_thresh <= 0 || opts.iou_thresh > 1) fail("-iou_thresh must be in (0, 1]");
+  if (opts.points != 0 && (opts.points < 2 || opts.points > kMaxMapPoints))
+    fail("flag -points must be 0 (all points) or N in 2.." + std::to_string(kMaxMapPoints) +
+         " (N-point interpolation: 11 = VOC2007, 101 = COCO), got '" + std::to_string(opts.points) + "'");
   Detector det = make_detector(s);
   MapResult r = compute_map(det, s.data.valid, s.data.classes, s.names, opts, false);
   print_map(stdout, r, opts);
@@ -84,7 +88,7 @@ int detector_valid(int argc, char** argv) {
   int first;
   EvalSetup s = setup(argc, argv, "usage: darknet detector valid <data> <cfg> <weights>", first);
   Args args(argc, argv, first);
-  float thresh = args.get_float("-thresh", .005f);
+  float thresh = args.get_float_in("-thresh", .005f, 0.f, 1.f);
   args.flag("-dont_show");
   take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
@@ -114,8 +118,8 @@ int detector_recall(int argc, char** argv) {
   EvalSetup s = setup(argc, argv, "usage: darknet detector recall <data> <cfg> <weights>", first);
   Args args(argc, argv, first);
   RecallOptions opts;
-  opts.thresh = args.get_float("-thresh", .001f);
-  opts.iou_thresh = args.get_float("-iou_thresh", .5f);
+  opts.thresh = args.get_float_in("-thresh", .001f, 0.f, 1.f);
+  opts.iou_thresh = args.get_float_in("-iou_thresh", .5f, 0.f, 1.f, true);
   take_device_flags(args);
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
   Detector det = make_detector(s);

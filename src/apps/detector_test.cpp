@@ -1,9 +1,10 @@
-// darknet detector test <data> <cfg> <weights> [image] [-thresh t] [-ext_output] [-out result.json] [-dont_show]
-// darknet detect <cfg> <weights> <image>            (COCO names)
+// darknet detector test <data> <cfg> <weights> [image...] [-thresh t] [-ext_output] [-out result.json] [-dont_show]
+// darknet detect <cfg> <weights> [image...]          (COCO names)
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "apps/apps.hpp"
 #include "apps/args.hpp"
@@ -15,17 +16,18 @@
 
 namespace dn {
 
+// images: the image arguments (before and after the flags), each processed in turn; none: the
+// paths on stdin.
 static int test_images(const std::string& cfg, const std::string& weights, const std::vector<std::string>& names,
-                       const std::string& image, Args& args) {
-  float thresh = args.get_float("-thresh", .25f);
-  float nms = args.get_float("-nms", kDefaultNmsThresh);
+                       std::vector<std::string> images, Args& args) {
+  float thresh = args.get_float_in("-thresh", .25f, 0.f, 1.f);
+  float nms = args.get_float_in("-nms", kDefaultNmsThresh, 0.f, 1.f);
   bool ext = args.flag("-ext_output");
   std::string out_json = args.get_string("-out", "");
   args.flag("-dont_show");  // never shows a window: always headless
   bool stretch = args.flag("-no_letterbox");
   take_device_flags(args);
-  if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
-  if (thresh < 0 || thresh > 1) fail("-thresh must be in [0, 1]");
+  for (const std::string& p : args.positional()) images.push_back(p);
 
   Detector det(cfg, weights, !stretch);
   if (static_cast<int>(names.size()) < det.classes())
@@ -33,17 +35,24 @@ static int test_images(const std::string& cfg, const std::string& weights, const
          std::to_string(det.classes()) + " classes");
   std::string json = "[\n";
   int frame = 0, failures = 0;
+  // One bad image (unreadable, too large, out of memory) is one error line; the next image is
+  // processed and -out still written. Failing to write the outputs ends the run.
   auto run_one = [&](const std::string& path) -> bool {
     Image im;
+    std::vector<Detection> dets;
+    double ms = 0;
     try {
       im = load_image(path, 3);
+      dets = det.detect(im, thresh, nms, &ms);
     } catch (const Error& e) {
       std::fprintf(stderr, "error: %s\n", e.what());
       ++failures;
       return false;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "error: %s: out of memory\n", path.c_str());
+      ++failures;
+      return false;
     }
-    double ms = 0;
-    auto dets = det.detect(im, thresh, nms, &ms);
     std::printf("%s: Predicted in %f milli-seconds.\n", path.c_str(), ms);
     print_detections(stdout, dets, names, thresh, im.w, im.h, ext);
     std::fflush(stdout);
@@ -56,8 +65,12 @@ static int test_images(const std::string& cfg, const std::string& weights, const
     json += detections_json(frame, path, dets, names, thresh);
     return true;
   };
-  if (!image.empty()) {
-    if (!run_one(image)) return 1;
+  if (!images.empty()) {
+    // Every image named is processed (an unreadable one is an error line, the next goes on);
+    // the exit status says whether any failed.
+    for (const std::string& image : images) run_one(image);
+    if (!out_json.empty()) write_text_file_atomic(out_json, json + "\n]\n");
+    return failures ? 1 : 0;
   } else {
     bool tty = isatty(0);
     std::string line;
@@ -78,11 +91,13 @@ int detector_test(int argc, char** argv) {
   std::vector<std::string> p;
   // Positional arguments come first, flags after (Darknet's order); collect them up to the first flag.
   for (int i = 3; i < argc && argv[i][0] != '-'; ++i) p.push_back(argv[i]);
-  if (p.size() < 3) fail("usage: darknet detector test <data> <cfg> <weights> [image] [-thresh t] [-ext_output] [-out result.json] [-dont_show]");
+  if (p.size() < 3)
+    fail("usage: darknet detector test <data> <cfg> <weights> [image...] [-thresh t] [-nms t] [-ext_output] "
+         "[-out result.json] [-dont_show] [-no_letterbox]");
   DataConfig data = read_data_file(p[0]);
   std::vector<std::string> names = names_for(data);
   Args flags(argc, argv, 3 + static_cast<int>(p.size()));
-  return test_images(p[1], p[2], names, p.size() > 3 ? p[3] : "", flags);
+  return test_images(p[1], p[2], names, {p.begin() + 3, p.end()}, flags);
 }
 
 int detect_coco(int argc, char** argv) {
@@ -91,7 +106,7 @@ int detect_coco(int argc, char** argv) {
   if (p.size() < 2) fail("usage: darknet detect <cfg> <weights> [image] [-thresh t]");
   std::vector<std::string> names = read_names(find_data_file("coco.names"));
   Args flags(argc, argv, 2 + static_cast<int>(p.size()));
-  return test_images(p[0], p[1], names, p.size() > 2 ? p[2] : "", flags);
+  return test_images(p[0], p[1], names, {p.begin() + 2, p.end()}, flags);
 }
 
 }  // namespace dn

@@ -1,4 +1,5 @@
 // darknet detector train <data> <cfg> [weights] [-clear] [-dont_show] [-seed N] [-map] [-iterations N]
+#include <climits>
 #include <cstdio>
 
 #include "apps/apps.hpp"
@@ -25,13 +26,12 @@ int detector_train(int argc, char** argv) {
   if (p.size() > 2) o.weights_path = p[2];
   o.clear = args.flag("-clear");
   args.flag("-dont_show");
-  int seed = args.get_int("-seed", -1);
-  if (seed >= 0) {
+  if (args.has("-seed")) {
     o.seeded = true;
-    o.seed = static_cast<uint64_t>(seed);
+    o.seed = static_cast<uint64_t>(args.get_int_in("-seed", 0, 0, INT_MAX));
   }
   o.calc_map = args.flag("-map");
-  o.max_batches = args.get_int("-iterations", -1);
+  o.max_batches = args.get_int_in("-iterations", -1, 1, INT_MAX);  // -1: the cfg's max_batches
   o.quiet = args.flag("-quiet");
   std::string chart = args.get_string("-chart", "chart.png");
   take_device_flags(args);  // -nogpu, -i N, -gpus N (docs/cuda.md)

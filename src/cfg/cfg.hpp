@@ -17,7 +17,8 @@ class CfgSection {
   std::string type;  // without brackets, e.g. "convolutional"
   std::string file;
   int line = 0;
-  std::vector<CfgOption> options;
+  std::vector<CfgOption> options;       // one per key: the first occurrence (Darknet's option_find)
+  std::vector<CfgOption> duplicates;    // later occurrences of a key, ignored
 
   bool has(const std::string& key) const;
   int get_int(const std::string& key, int def) const;
@@ -29,7 +30,7 @@ class CfgSection {
   // Line of a key's option (the section's line if absent), for error messages.
   int line_of(const std::string& key) const;
   [[noreturn]] void fail(const std::string& key, const std::string& msg) const;
-  // Warns (file:line) about every option no layer read.
+  // Warns (file:line) about every option no layer read and every ignored duplicate key.
   void warn_unused() const;
 
  private:
@@ -45,6 +46,9 @@ struct CfgFile {
 // '[' opens a section, every other line is key=value. Malformed lines are errors naming file:line.
 CfgFile parse_cfg_text(const std::string& text, const std::string& name);
 CfgFile parse_cfg(const std::string& path);
+
+// "[type]" for messages; a long or non-printable type is quoted and cut as quote_input does.
+std::string section_label(const std::string& type);
 
 // Strict number parsing; false on garbage or trailing characters.
 bool parse_int(const std::string& s, int& out);

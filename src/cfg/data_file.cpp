@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <unordered_map>
 
 #include "cfg/cfg.hpp"
 #include "core/error.hpp"
+#include "core/fileio.hpp"
 
 namespace dn {
 
@@ -31,6 +33,7 @@ std::string resolve_relative(const std::string& path, const std::string& from_fi
 }
 
 DataConfig read_data_file(const std::string& path) {
+  fail_if_directory(path, "a .data file");
   std::ifstream f(path);
   if (!f) fail_at(path, 0, "cannot open .data file");
   DataConfig d;
@@ -38,6 +41,7 @@ DataConfig read_data_file(const std::string& path) {
   std::string raw;
   int lineno = 0;
   bool have_classes = false;
+  std::unordered_map<std::string, int> first_line;  // key -> line of its first occurrence
   while (std::getline(f, raw)) {
     ++lineno;
     std::string line;
@@ -45,10 +49,20 @@ DataConfig read_data_file(const std::string& path) {
       if (!std::isspace(static_cast<unsigned char>(ch))) line += ch;
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     size_t eq = line.find('=');
-    if (eq == std::string::npos || eq == 0) fail_at(path, lineno, "malformed line (expected key=value): '" + raw + "'");
+    if (eq == std::string::npos || eq == 0)
+      fail_at(path, lineno, "malformed line (expected key=value): " + quote_input(raw));
     std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    auto [at, fresh] = first_line.emplace(key, lineno);
+    if (!fresh) {
+      // Darknet's option_find returns the first occurrence: keep it, ignore this one, say so.
+      warn_at(path, lineno, "duplicate key " + quote_input(key) + " ignored: the first, at line " +
+                                std::to_string(at->second) + ", is used (as in Darknet)");
+      continue;
+    }
     if (key == "classes") {
-      if (!parse_int(value, d.classes) || d.classes <= 0) fail_at(path, lineno, "bad value for 'classes': '" + value + "'");
+      // At most 65536, as [yolo] classes (layers/registry.hpp): names_for makes one name per class.
+      if (!parse_int(value, d.classes) || d.classes <= 0 || d.classes > 65536)
+        fail_at(path, lineno, "bad value for 'classes': " + quote_input(value) + " (an integer in 1..65536)");
       have_classes = true;
     } else if (key == "train") {
       d.train = resolve_relative(value, path);
@@ -63,7 +77,7 @@ DataConfig read_data_file(const std::string& path) {
     } else if (key == "eval") {
       d.eval = value;
     } else {
-      warn_at(path, lineno, "unused key '" + key + "'");
+      warn_at(path, lineno, "unused key " + quote_input(key));
     }
   }
   if (!have_classes) fail_at(path, 0, "missing required key 'classes'");
@@ -71,6 +85,7 @@ DataConfig read_data_file(const std::string& path) {
 }
 
 std::vector<std::string> read_names(const std::string& path) {
+  fail_if_directory(path, "a names file");
   std::ifstream f(path);
   if (!f) fail_at(path, 0, "cannot open names file");
   std::vector<std::string> names;

@@ -16,4 +16,9 @@ class Error : public std::runtime_error {
 // A warning on stderr, same "file:line: warning: message" form.
 void warn_at(const std::string& file, int line, const std::string& msg);
 
+// Input echoed in a message (a cfg line or value, a name, a flag): in single quotes, bytes outside
+// printable ASCII escaped (\t, \r, \n, \\, \xNN), and cut to its first max_chars characters
+// with "..." and the whole length when longer, so that a 50 MB line stays a one-line error.
+std::string quote_input(const std::string& s, size_t max_chars = 80);
+
 }  // namespace dn

@@ -1,5 +1,6 @@
 #include "core/fileio.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,7 +30,13 @@ void write_text_file_atomic(const std::string& path, const std::string& text) {
   }
 }
 
+void fail_if_directory(const std::string& path, const std::string& what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not " + what);
+}
+
 std::string read_text_file(const std::string& path) {
+  fail_if_directory(path, "a file");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw Error(path + ": cannot open (" + errno_text(errno) + ")");
   std::string text;

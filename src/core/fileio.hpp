@@ -13,4 +13,9 @@ void write_text_file_atomic(const std::string& path, const std::string& text);
 // Reads a whole file; throws dn::Error naming `path` when it cannot be opened or read.
 std::string read_text_file(const std::string& path);
 
+// Throws dn::Error "<path>: is a directory, not <what>" when `path` names a directory (opening a
+// directory for reading succeeds on Linux, and the reads then fail with a message naming no
+// file). what: "a weights file", "an image" ...
+void fail_if_directory(const std::string& path, const std::string& what);
+
 }  // namespace dn

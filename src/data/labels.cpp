@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/fileio.hpp"
 
 namespace fs = std::filesystem;
 
@@ -98,13 +99,13 @@ static std::string parse_label_line(const std::string& line, int num_classes, La
   if (tokens.size() != 5)
     return "expected 5 fields (class x_center y_center width height), got " + std::to_string(tokens.size());
   int cls = 0;
-  if (!parse_int(tokens[0], &cls)) return "class '" + tokens[0] + "' is not an integer";
+  if (!parse_int(tokens[0], &cls)) return "class " + quote_input(tokens[0]) + " is not an integer";
   if (cls < 0 || (num_classes > 0 && cls >= num_classes))
     return "class " + std::to_string(cls) + " outside [0, " + std::to_string(num_classes) + ")";
   float v[4];
   static const char* names[4] = {"x_center", "y_center", "width", "height"};
   for (int i = 0; i < 4; ++i)
-    if (!parse_float(tokens[i + 1], &v[i])) return std::string(names[i]) + " '" + tokens[i + 1] + "' is not a number";
+    if (!parse_float(tokens[i + 1], &v[i])) return std::string(names[i]) + " " + quote_input(tokens[i + 1]) + " is not a number";
   constexpr float kSlack = 1e-4f;  // rounding in label converters
   for (int i = 0; i < 2; ++i)
     if (v[i] < -kSlack || v[i] > 1 + kSlack)
@@ -124,6 +125,8 @@ static void report_bad(BadList* bad, const std::string& path, int line, const st
 }
 
 std::vector<LabelBox> read_labels(const std::string& label_path, int num_classes, BadList* bad) {
+  // Opening a directory succeeds and reads nothing: it would silently be an image without objects.
+  fail_if_directory(label_path, "a label file");
   std::vector<LabelBox> boxes;
   std::ifstream in(label_path);
   if (!in) {
@@ -161,6 +164,7 @@ static std::string trim(const std::string& s) {
 }
 
 std::vector<std::string> read_image_list(const std::string& list_path, const std::string& base_dir) {
+  fail_if_directory(list_path, "an image list");
   std::ifstream in(list_path);
   if (!in) fail_at(list_path, 0, std::string("cannot read image list: ") + std::strerror(errno));
   std::vector<std::string> paths;

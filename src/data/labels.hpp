@@ -47,7 +47,8 @@ std::string label_path_for(const std::string& image_path);
 // file, or lines with the wrong field count, a bad number, a class outside [0, num_classes), a
 // centre outside [0, 1] or w/h outside (0, 1], are reported through `bad` once per file (first bad
 // line, with the count of bad lines) and skipped; bad == nullptr only warns. num_classes <= 0
-// skips the class range check.
+// skips the class range check. A label path that is a directory is an error (dn::Error naming
+// it); the training loader checks for it first and puts such an image in the bad list.
 std::vector<LabelBox> read_labels(const std::string& label_path, int num_classes, BadList* bad);
 
 // One image path per line (surrounding whitespace and blank lines ignored). A relative path is

@@ -1,6 +1,8 @@
 #include "data/loader.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <new>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -147,6 +149,17 @@ Batch Loader::build_batch(int64_t index, int w, int h) const {
         const std::string prefix = path + ": ";
         if (msg.compare(0, prefix.size(), prefix) == 0) msg = msg.substr(prefix.size());
         bad_->report(path, 0, msg + " (skipped)");
+      } catch (const std::bad_alloc&) {
+        bad_->report(path, 0, "out of memory reading the image (skipped)");
+      }
+      // A label path that is a directory is a broken dataset, not an image without objects.
+      if (!im.empty()) {
+        const std::string label = label_path_for(path);
+        std::error_code ec;
+        if (std::filesystem::is_directory(label, ec)) {
+          bad_->report(path, 0, "its label path " + label + " is a directory, not a label file (skipped)");
+          im = Image();
+        }
       }
     }
     if (im.empty()) fail("Loader: none of the " + std::to_string(n) + " images in the list can be read");

@@ -27,7 +27,8 @@ struct Batch {
 // Images are visited in a random order, reshuffled every epoch. Everything random about batch b
 // (which images, their augmentation) is derived from (seed, b) alone, so a run is reproducible
 // whatever the thread timing. An image that cannot be read is reported once through `bad` (and
-// bad.list) and replaced by the next readable one in the list; labels are read with read_labels.
+// bad.list) and replaced by the next readable one in the list (so is an image whose label path
+// is a directory); labels are read with read_labels.
 class Loader {
  public:
   // paths: image files; augment.w/h: initial output size; bad may be nullptr (then warnings only,

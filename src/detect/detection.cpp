@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "eval/json_writer.hpp"
 #include "image/draw.hpp"
 #include "layers/yolo.hpp"
 #include "network/network.hpp"
@@ -139,31 +140,20 @@ void draw_detections(Image& im, const std::vector<Detection>& dets, const std::v
   }
 }
 
-static std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    o += c;
-  }
-  return o;
-}
-
 std::string detections_json(int frame_id, const std::string& filename, const std::vector<Detection>& dets,
                             const std::vector<std::string>& names, float thresh) {
-  std::string s = "{\n \"frame_id\":" + std::to_string(frame_id) + ",\n \"filename\":\"" + json_escape(filename) +
-                  "\",\n \"objects\": [";
+  using json::fixed;
+  std::string s = "{\n \"frame_id\":" + json::number(frame_id) + ",\n \"filename\":" + json::quote(filename) +
+                  ",\n \"objects\": [";
   bool first = true;
-  char buf[512];
   for (const Detection& d : dets)
     for (size_t k = 0; k < d.prob.size(); ++k) {
-      if (d.prob[k] <= thresh) continue;
-      std::snprintf(buf, sizeof buf,
-                    "%s\n  {\"class_id\":%zu, \"name\":\"%s\", \"relative_coordinates\":{\"center_x\":%f, "
-                    "\"center_y\":%f, \"width\":%f, \"height\":%f}, \"confidence\":%f}",
-                    first ? "" : ",", k, json_escape(k < names.size() ? names[k] : std::to_string(k)).c_str(),
-                    d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h, d.prob[k]);
-      s += buf;
+      if (!(d.prob[k] > thresh)) continue;
+      s += first ? "\n  " : ",\n  ";
+      s += "{\"class_id\":" + json::number(k) + ", \"name\":" + json::quote(k < names.size() ? names[k] : std::to_string(k)) +
+           ", \"relative_coordinates\":{\"center_x\":" + fixed(d.bbox.x) + ", \"center_y\":" + fixed(d.bbox.y) +
+           ", \"width\":" + fixed(d.bbox.w) + ", \"height\":" + fixed(d.bbox.h) + "}, \"confidence\":" +
+           fixed(d.prob[k]) + "}";
       first = false;
     }
   s += "\n ]\n}";

@@ -12,7 +12,7 @@ namespace dn {
 
 Detector::Detector(const std::string& cfg_path, const std::string& weights_path, bool letterbox)
     : net_(load_network(cfg_path, 1)), letterbox_(letterbox) {
-  if (!weights_path.empty()) load_weights(*net_, weights_path);
+  if (!weights_path.empty()) load_inference_weights(*net_, weights_path);
   if (net_->yolo_layers().empty()) fail_at(cfg_path, 0, "the network has no [yolo] layer to detect with");
 }
 

@@ -12,7 +12,8 @@ namespace dn {
 
 class Detector {
  public:
-  // weights may be empty (random/initial weights, for tests).
+  // weights may be empty (random/initial weights, for tests); a weights file must fill every
+  // layer (load_inference_weights).
   Detector(const std::string& cfg_path, const std::string& weights_path, bool letterbox = true);
   Detector(std::unique_ptr<Network> net, bool letterbox);
   // Letterboxes (or stretches) the image to the network, runs it, and returns detections after

@@ -1,6 +1,9 @@
 #pragma once
-// Minimal helpers for the JSON files this module writes (numbers and escaped strings).
+// The one writer of JSON strings and numbers for every JSON file we write (-out of detector test
+// and map, coco_results.json): strings escaped, and never a NaN or an infinity (JSON has neither:
+// they become null).
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 
@@ -37,5 +40,14 @@ inline std::string number(double v) {
 }
 
 inline std::string number(int v) { return std::to_string(v); }
+inline std::string number(size_t v) { return std::to_string(v); }
+
+// Fixed-point with `decimals` digits, as printf's %f (Darknet's JSON formats); null if not finite.
+inline std::string fixed(double v, int decimals = 6) {
+  if (!std::isfinite(v)) return "null";
+  char buf[400];  // %f of the largest double has 309 digits before the point
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
 
 }  // namespace dn::json

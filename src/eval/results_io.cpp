@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/fileio.hpp"
+#include "eval/json_writer.hpp"
 
 namespace dn {
 
@@ -118,7 +119,7 @@ std::vector<EvalDetection> read_voc_results(const std::string& dir,
       if (!(fields >> id >> score >> xmin >> ymin >> xmax >> ymax) || (fields >> extra))
         fail_at(path, lineno, "expected 'image_id score xmin ymin xmax ymax'");
       auto it = index.find(id);
-      if (it == index.end()) fail_at(path, lineno, "unknown image id '" + id + "'");
+      if (it == index.end()) fail_at(path, lineno, "unknown image id " + quote_input(id));
       EvalDetection d;
       d.image = it->second;
       d.cls = static_cast<int>(c);
@@ -140,7 +141,6 @@ void write_coco_results(const std::string& path, const std::vector<ImageInfo>& i
                         const std::vector<int>& category_ids) {
   std::string out = "[";
   bool first = true;
-  char line[512];
   for (size_t i = 0; i < dets.size(); ++i) {
     const auto& d = dets[i];
     check_detection(d, i, images.size(),
@@ -159,13 +159,11 @@ void write_coco_results(const std::string& path, const std::vector<ImageInfo>& i
       ymax = std::clamp(ymax, 0.f, static_cast<float>(im.height));
     }
     const int category = category_ids.empty() ? d.cls : category_ids[d.cls];
-    std::snprintf(line, sizeof line,
-                  "{\"image_id\": %d, \"category_id\": %d, \"bbox\": [%f, %f, %f, %f], "
-                  "\"score\": %f}",
-                  coco_image_id(im.id, d.image), category, xmin, ymin, xmax - xmin, ymax - ymin,
-                  d.score);
+    using json::fixed;
     out += first ? "\n" : ",\n";
-    out += line;
+    out += "{\"image_id\": " + json::number(coco_image_id(im.id, d.image)) + ", \"category_id\": " +
+           json::number(category) + ", \"bbox\": [" + fixed(xmin) + ", " + fixed(ymin) + ", " + fixed(xmax - xmin) +
+           ", " + fixed(ymax - ymin) + "], \"score\": " + fixed(d.score) + "}";
     first = false;
   }
   out += first ? "]\n" : "\n]\n";

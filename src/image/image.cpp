@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
 #include "core/error.hpp"
+#include "core/fileio.hpp"
 
 namespace dn {
 
@@ -29,6 +31,7 @@ Image make_image(int w, int h, int c, float fill) {
 Image load_image(const std::string& path, int channels) {
   if (channels != 1 && channels != 3 && channels != 4)
     fail_at(path, 0, "cannot read image: unsupported channel count " + std::to_string(channels));
+  fail_if_directory(path, "an image");
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail_at(path, 0, std::string("cannot read image: ") + std::strerror(errno));
   std::fseek(f, 0, SEEK_END);
@@ -39,13 +42,28 @@ Image load_image(const std::string& path, int channels) {
     fail_at(path, 0, "cannot read image: empty file");
   }
   int w = 0, h = 0, n = 0;
+  // The size from the header, before anything is allocated: one huge image must not take all the
+  // memory (the float image alone needs 4 * channels bytes per pixel).
+  if (stbi_info_from_file(f, &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels) {
+    std::fclose(f);
+    fail_at(path, 0, "cannot read image: " + std::to_string(w) + "x" + std::to_string(h) + " is " +
+                         std::to_string((static_cast<int64_t>(w) * h + 500000) / 1000000) +
+                         " megapixels, more than the limit of " + std::to_string(kMaxImagePixels / 1000000) +
+                         " megapixels (downscale it)");
+  }
   unsigned char* pixels = stbi_load_from_file(f, &w, &h, &n, channels);
   std::fclose(f);
   if (!pixels) {
     const char* why = stbi_failure_reason();
     fail_at(path, 0, std::string("cannot read image: ") + (why ? why : "unknown error"));
   }
-  Image im = make_image(w, h, channels);
+  Image im;
+  try {
+    im = make_image(w, h, channels);
+  } catch (const std::bad_alloc&) {
+    stbi_image_free(pixels);
+    fail_at(path, 0, "cannot read image: out of memory for its " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
+  }
   const size_t plane = static_cast<size_t>(w) * h;
   for (size_t i = 0; i < plane; ++i)
     for (int k = 0; k < channels; ++k)

@@ -2,6 +2,7 @@
 // Images as Darknet keeps them: float, planar CHW (all of channel 0, then channel 1 ...),
 // values in [0, 1], channel order R, G, B.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,14 @@ struct Image {
 
 Image make_image(int w, int h, int c, float fill = 0);
 
+// The largest image load_image decodes, in pixels (width x height): 67,108,864, e.g. 8192x8192.
+// The size is read from the file's header before anything is allocated (an image this size
+// already takes about 1 GB as floats).
+constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
+
 // Decodes with stb_image (jpg, png, bmp, tga, gif, ppm ...). channels: 1 (grey), 3 (RGB) or 4 (RGBA);
-// the file's own channel count is converted. Throws dn::Error "path: cannot read image: <reason>".
+// the file's own channel count is converted. Throws dn::Error "path: cannot read image: <reason>"
+// (also for an image larger than kMaxImagePixels, and "path: is a directory, not an image").
 Image load_image(const std::string& path, int channels = 3);
 // Format from the extension (.jpg/.jpeg, .png, .bmp, .tga; any case). Values are clamped to [0, 1]
 // and rounded to 8 bits. Written to a temporary name beside the target and renamed over it, so a

@@ -20,7 +20,7 @@ Activation parse_activation(const std::string& s) {
   if (s == "hardtan") return Activation::Hardtan;
   if (s == "lhtan") return Activation::Lhtan;
   if (s == "ramp") return Activation::Ramp;
-  fail("unknown activation '" + s + "'");
+  fail("unknown activation " + quote_input(s));
 }
 
 const char* activation_name(Activation a) {

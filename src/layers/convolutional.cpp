@@ -73,13 +73,13 @@ std::string ConvolutionalLayer::describe() const {
 
 void ConvolutionalLayer::read_weights(WeightReader& r) {
   std::string what = "layer " + std::to_string(index) + " (convolutional)";
-  r.read(biases.data(), filters, what);
+  r.read(biases.data(), filters, what + " biases");
   if (batch_normalize) {
-    r.read(scales.data(), filters, what);
-    r.read(rolling_mean.data(), filters, what);
-    r.read(rolling_variance.data(), filters, what);
+    r.read(scales.data(), filters, what + " scales");
+    r.read(rolling_mean.data(), filters, what + " rolling mean");
+    r.read(rolling_variance.data(), filters, what + " rolling variance");
   }
-  r.read(weights.data(), weights.size(), what);
+  r.read(weights.data(), weights.size(), what + " weights");
   folded_valid_ = false;
 }
 

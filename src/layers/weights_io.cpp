@@ -1,5 +1,6 @@
 #include "layers/weights_io.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -15,6 +16,13 @@ void WeightReader::read(float* dst, size_t n, const std::string& what) {
     fail_at(file_, 0, "file ends inside " + what + " (needs " + std::to_string(need) + " more bytes, " +
                           std::to_string(remaining()) + " left): truncated or made for another cfg");
   std::memcpy(dst, bytes_.data() + pos_, need);
+  // A NaN or an infinity spreads through every layer after it: the network would silently
+  // detect nothing.
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(dst[i]))
+      fail_at(file_, 0, std::string(std::isnan(dst[i]) ? "NaN" : "infinite value") + " in " + what + " (value " +
+                            std::to_string(i + 1) + " of " + std::to_string(n) + ", at byte " +
+                            std::to_string(pos_ + i * sizeof(float)) + "): the file is corrupt");
   pos_ += need;
 }
 

@@ -11,7 +11,8 @@ class WeightReader {
   WeightReader(std::string file, std::vector<char> bytes, size_t pos);
   bool at_end() const { return pos_ >= bytes_.size(); }
   size_t remaining() const { return bytes_.size() - pos_; }
-  // Reads n floats; a file that ends inside them is an error naming the file and `what`.
+  // Reads n floats; a file that ends inside them, or a NaN or infinity among them, is an error
+  // naming the file and `what`.
   void read(float* dst, size_t n, const std::string& what);
   const std::string& file() const { return file_; }
 

@@ -48,7 +48,7 @@ float finite_float(const CfgSection& s, const std::string& key, float def) {
 
 float non_negative(const CfgSection& s, const std::string& key, float def) {
   float v = finite_float(s, key, def);
-  if (v < 0) s.fail(key, key + " must be >= 0, got " + s.get_string(key, ""));
+  if (v < 0) s.fail(key, key + " must be >= 0, got " + quote_input(s.get_string(key, "")));
   return v;
 }
 
@@ -73,7 +73,7 @@ void read_yolo_detection_keys(YoloLayer& l, const CfgSection& s) {
   YoloDecoding d;
   d.scale_x_y = finite_float(s, "scale_x_y", 1.f);
   if (!(d.scale_x_y > 0 && d.scale_x_y <= 4))
-    s.fail("scale_x_y", "scale_x_y must be in (0, 4] (AlexeyAB's cfgs use 1.05 to 2), got " + s.get_string("scale_x_y", ""));
+    s.fail("scale_x_y", "scale_x_y must be in (0, 4] (AlexeyAB's cfgs use 1.05 to 2), got " + quote_input(s.get_string("scale_x_y", "")));
   if (s.has("new_coords")) {
     const int nc = s.get_int("new_coords", 0);
     if (nc != 0 && nc != 1) s.fail("new_coords", "new_coords must be 0 or 1");
@@ -90,7 +90,7 @@ void read_yolo_detection_keys(YoloLayer& l, const CfgSection& s) {
   else if (kind == "cornersnms")
     s.fail("nms_kind", "nms_kind=cornersnms (AlexeyAB's Gaussian-YOLO corner NMS) is not supported: use default, greedynms or diounms");
   else
-    s.fail("nms_kind", "unknown nms_kind '" + kind + "' (known: default, greedynms, diounms)");
+    s.fail("nms_kind", "unknown nms_kind " + quote_input(kind) + " (known: default, greedynms, diounms)");
   l.beta_nms = finite_float(s, "beta_nms", .6f);
   if (!(l.beta_nms > 0)) s.fail("beta_nms", "beta_nms (the DIoU power of diounms) must be positive");
 }
@@ -118,13 +118,13 @@ void read_yolo_training_keys(YoloLayer& l, const CfgSection& s) {
     if (f != 0 && f != 1) s.fail("focal_loss", "focal_loss must be 0 or 1");
     if (f == 1) {
       if (s.has("cls_loss"))
-        s.fail("focal_loss", "focal_loss=1 (= cls_loss=focal) and cls_loss=" + cls + " both set the class loss; keep one");
+        s.fail("focal_loss", "focal_loss=1 (= cls_loss=focal) and cls_loss=" + quote_input(cls) + " both set the class loss; keep one");
       cls = "focal";  // AlexeyAB's focal_loss=1: class loss focal, gamma 2, alpha .25 unless given
       cls_key = "focal_loss";
     }
   }
   if (is_softmax_loss(obj))
-    s.fail(obj_key, "loss '" + obj + "' is a softmax (multiclass) loss: it can only be the class loss (cls_loss=" + obj + ")");
+    s.fail(obj_key, "loss " + quote_input(obj) + " is a softmax (multiclass) loss: it can only be the class loss (cls_loss=" + obj + ")");
   const LossParams obj_params = loss_params(s, obj, obj_key);
   const LossParams cls_params = loss_params(s, cls, cls_key);
   // Build each loss once here to point an error at its key: the parameter the message names when
@@ -188,7 +188,7 @@ void read_yolo_training_keys(YoloLayer& l, const CfgSection& s) {
         l.iou_loss = k;
         known = true;
       }
-    if (!known) s.fail("iou_loss", "unknown iou_loss '" + v + "' (known: mse, iou, giou, diou, ciou)");
+    if (!known) s.fail("iou_loss", "unknown iou_loss " + quote_input(v) + " (known: mse, iou, giou, diou, ciou)");
   }
   l.iou_thresh = non_negative(s, "iou_thresh", 1.f);
   if (s.has("iou_thresh_kind")) {
@@ -196,7 +196,7 @@ void read_yolo_training_keys(YoloLayer& l, const CfgSection& s) {
     if (v == "giou" || v == "diou" || v == "ciou")
       s.fail("iou_thresh_kind", "iou_thresh_kind=" + v + " is not implemented: anchors are compared with a truth "
                                 "by plain IoU; remove the key or set iou_thresh_kind=iou");
-    if (v != "iou") s.fail("iou_thresh_kind", "unknown iou_thresh_kind '" + v + "' (only iou is implemented)");
+    if (v != "iou") s.fail("iou_thresh_kind", "unknown iou_thresh_kind " + quote_input(v) + " (only iou is implemented)");
     if (l.iou_thresh >= 1)
       warn_at(s.file, s.line_of("iou_thresh_kind"), "[yolo] iou_thresh_kind has no effect without iou_thresh < 1");
   }

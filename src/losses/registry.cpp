@@ -74,16 +74,16 @@ std::unique_ptr<Loss> make_loss(const std::string& name, const LossParams& p) {
   for (const auto& e : kLosses)
     if (name == e.name) return e.make(p);
   if (is_softmax_loss(name))
-    fail("loss '" + name + "' is a softmax (multiclass) loss: it can only be used as cls_loss");
-  fail("unknown loss '" + name + "' (known: " + known_names() + ")");
+    fail("loss " + quote_input(name) + " is a softmax (multiclass) loss: it can only be used as cls_loss");
+  fail("unknown loss " + quote_input(name) + " (known: " + known_names() + ")");
 }
 
 std::unique_ptr<SoftmaxLoss> make_softmax_loss(const std::string& name, const LossParams& p) {
   for (const auto& e : kSoftmaxLosses)
     if (name == e.name) return e.make(p);
   for (const auto& e : kLosses)
-    if (name == e.name) fail("loss '" + name + "' is element-wise, not a softmax loss");
-  fail("unknown loss '" + name + "' (known: " + known_names() + ")");
+    if (name == e.name) fail("loss " + quote_input(name) + " is element-wise, not a softmax loss");
+  fail("unknown loss " + quote_input(name) + " (known: " + known_names() + ")");
 }
 
 std::vector<std::string> loss_names() {
@@ -107,7 +107,7 @@ LossParams default_loss_params(const std::string& name) {
   }
   for (const auto& e : kLosses)
     if (name == e.name) return p;
-  fail("unknown loss '" + name + "' (known: " + known_names() + ")");
+  fail("unknown loss " + quote_input(name) + " (known: " + known_names() + ")");
 }
 
 }  // namespace dn

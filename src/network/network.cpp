@@ -1,11 +1,18 @@
 #include "network/network.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/fileio.hpp"
 #include "layers/convolutional.hpp"
 #include "layers/registry.hpp"
 #include "layers/route.hpp"
@@ -40,20 +47,52 @@ NetParams parse_net_section(const CfgSection& s) {
   p.flip = s.get_int("flip", 1);
   if (p.width <= 0) s.fail("width", "missing or non-positive width");
   if (p.height <= 0) s.fail("height", "missing or non-positive height");
-  if (p.channels <= 0) s.fail("channels", "channels must be positive");
+  if (p.width > kMaxSide)
+    s.fail("width", "width=" + std::to_string(p.width) + " is out of range (1.." + std::to_string(kMaxSide) + ")");
+  if (p.height > kMaxSide)
+    s.fail("height", "height=" + std::to_string(p.height) + " is out of range (1.." + std::to_string(kMaxSide) + ")");
+  if (p.channels <= 0 || p.channels > kMaxChannels)
+    s.fail("channels",
+           "channels=" + std::to_string(p.channels) + " is out of range (1.." + std::to_string(kMaxChannels) + ")");
   if (p.batch <= 0) s.fail("batch", "batch must be positive");
   if (p.subdivisions <= 0 || p.subdivisions > p.batch)
     s.fail("subdivisions", "subdivisions must be in 1..batch");
   if (p.policy != "constant" && p.policy != "steps" && p.policy != "step" && p.policy != "poly" && p.policy != "exp")
-    s.fail("policy", "unknown policy '" + p.policy + "' (constant, steps, step, poly, exp)");
+    s.fail("policy", "unknown policy " + quote_input(p.policy) + " (constant, steps, step, poly, exp)");
   if (p.policy == "steps" && p.steps.size() != p.scales.size())
     s.fail("scales", "steps and scales must have the same length");
+  // The training parameters: a NaN, an infinity or a value out of range would only show later
+  // as a NaN loss (or a silently wrong schedule).
+  auto check = [&s](const char* key, float v, bool ok, const char* range) {
+    if (!std::isfinite(v) || !ok) {
+      char value[48];
+      std::snprintf(value, sizeof value, "%g", v);
+      s.fail(key, std::string(key) + "=" + value + " is out of range: it must be " + range);
+    }
+  };
+  check("learning_rate", p.learning_rate, p.learning_rate >= 0, "a finite number >= 0");
+  check("momentum", p.momentum, p.momentum >= 0 && p.momentum < 1, "in [0, 1)");
+  check("decay", p.decay, p.decay >= 0 && p.decay <= 1, "in [0, 1]");
+  check("power", p.power, p.power >= 0, "a finite number >= 0");
+  check("gamma", p.gamma, p.gamma >= 0, "a finite number >= 0");
+  check("angle", p.angle, true, "a finite number");
+  check("saturation", p.saturation, p.saturation > 0, "a finite number > 0 (1: no change)");
+  check("exposure", p.exposure, p.exposure > 0, "a finite number > 0 (1: no change)");
+  check("hue", p.hue, p.hue >= 0 && p.hue <= 1, "in [0, 1]");
+  for (float v : p.scales) check("scales", v, v >= 0, "finite numbers >= 0");
+  for (int v : p.steps)
+    if (v < 0) s.fail("steps", "steps must be iteration numbers >= 0, got " + std::to_string(v));
+  if (p.burn_in < 0) s.fail("burn_in", "burn_in must be >= 0, got " + std::to_string(p.burn_in));
+  if (p.max_batches < 0) s.fail("max_batches", "max_batches must be >= 0, got " + std::to_string(p.max_batches));
+  if (p.policy == "step" && p.step <= 0) s.fail("step", "step must be positive for policy=step, got " + std::to_string(p.step));
   // Keys Darknet reads that do not change this engine's behaviour.
   for (const char* k : {"mosaic", "mixup", "blur", "max_chart_loss", "track", "time_steps", "seq_scales",
                         "inputs", "adam", "B1", "B2", "eps", "min_crop", "max_crop", "aspect"})
     s.has(k);
   return p;
 }
+
+namespace {
 
 // Resizes a layer to its input: a route takes its shape from its sources instead (all earlier
 // layers, already resized).
@@ -67,6 +106,82 @@ static void resize_layer(Layer& l, int batch, Shape input, const std::vector<std
   }
 }
 
+std::string memory_text(double bytes) {
+  char buf[32];
+  if (bytes >= 1024.0 * 1024 * 1024)
+    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  else
+    std::snprintf(buf, sizeof buf, "%.0f MiB", bytes / (1024.0 * 1024));
+  return buf;
+}
+
+double memory_limit(std::string* what) {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  double limit = pages > 0 && page > 0 ? static_cast<double>(pages) * page : 0;
+  *what = "of physical memory";
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      (limit <= 0 || static_cast<double>(rl.rlim_cur) < limit)) {
+    limit = static_cast<double>(rl.rlim_cur);
+    *what = "of address space (ulimit -v)";
+  }
+  if (const char* env = std::getenv("DN_MEMORY_LIMIT_MB")) {
+    int mb;
+    if (!parse_int(env, mb) || mb <= 0)
+      fail("DN_MEMORY_LIMIT_MB must be a positive number of MiB, got " + quote_input(env));
+    if (limit <= 0 || mb * 1024.0 * 1024 < limit) {
+      limit = mb * 1024.0 * 1024;
+      *what = "(the DN_MEMORY_LIMIT_MB cap)";
+    }
+  }
+  return limit;
+}
+
+// Refuses, before anything is allocated, a network whose buffers would not fit in memory, naming
+// the key to lower: [net] batch when one image per forward would fit; else the filters of the
+// largest layer when it is a conv out of all proportion (more than 256 times the input image;
+// real layers stay under ~100); else width and height.
+void check_memory(const Network& net, const std::vector<const CfgSection*>& sections, const CfgSection& net_section,
+                  bool training) {
+  std::string what;
+  const double limit = memory_limit(&what);
+  if (limit <= 0) return;  // unknown: nothing to compare with
+  const NetParams& p = net.params;
+  const double input = static_cast<double>(p.channels) * p.width * p.height * sizeof(float);
+  double per_image = input, fixed = 0;
+  size_t largest = 0;
+  double largest_bytes = -1;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const LayerMemory m = layer_memory(*net.layers[i], training);
+    per_image += m.per_image;
+    fixed += m.workspace + m.weights;
+    if (m.at(net.batch) > largest_bytes) largest_bytes = m.at(net.batch), largest = i;
+  }
+  const double total = per_image * net.batch + fixed;
+  if (total <= limit) return;
+  const std::string need = "needs ~" + memory_text(total) + " of memory" + (training ? " to train" : "") +
+                           ", more than the " + memory_text(limit) + " " + what;
+  const std::string mini =
+      training ? " (batch/subdivisions = " + std::to_string(net.batch) + " images per forward)" : "";
+  if (per_image + fixed <= limit)
+    net_section.fail("batch", "batch=" + std::to_string(p.batch) + mini + " " + need + ": lower batch" +
+                                  (training ? " or raise subdivisions" : ""));
+  const Layer& l = *net.layers[largest];
+  const auto* conv = dynamic_cast<const ConvolutionalLayer*>(&l);
+  if (conv && layer_memory(l, training).at(1) > 256 * input) {
+    const CfgSection& s = *sections[largest];
+    s.fail("filters", "filters=" + std::to_string(conv->filters) + " size=" + std::to_string(conv->size) +
+                          ": the network " + need + " (this layer alone ~" + memory_text(largest_bytes) + ", output " +
+                          std::to_string(l.out.w) + "x" + std::to_string(l.out.h) + "x" + std::to_string(l.out.c) +
+                          "): lower filters");
+  }
+  net_section.fail(p.width >= p.height ? "width" : "height",
+                   "width=" + std::to_string(p.width) + " height=" + std::to_string(p.height) + mini + " " + need +
+                       ": lower width and height");
+}
+
+}  // namespace
+
 std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
   auto net = std::make_unique<Network>();
   net->cfg_path = cfg.path;
@@ -74,6 +189,7 @@ std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
   net->batch = batch_override > 0 ? batch_override : net->params.batch / net->params.subdivisions;
   std::vector<const CfgSection*> sections;
   Shape shape{net->params.channels, net->params.height, net->params.width};
+  // First every layer with its shapes (nothing allocated), then the memory check, then buffers.
   for (size_t i = 1; i < cfg.sections.size(); ++i) {
     const CfgSection& s = cfg.sections[i];
     BuildInfo b;
@@ -84,7 +200,6 @@ std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
     b.previous = &net->layers;
     b.previous_sections = &sections;
     auto layer = make_layer(s, b);
-    resize_layer(*layer, net->batch, shape, net->layers);
     if (layer->out.size() == 0) s.fail("", "layer output is empty (input too small for this layer)");
     shape = layer->out;
     s.warn_unused();
@@ -93,6 +208,15 @@ std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override) {
   }
   cfg.sections[0].warn_unused();
   if (net->layers.empty()) fail_at(cfg.path, 0, "the cfg has no layers");
+  // batch_override 0 is training's mini-batch (trainer.cpp): count what training allocates too.
+  check_memory(*net, sections, cfg.sections[0], batch_override <= 0);
+  shape = Shape{net->params.channels, net->params.height, net->params.width};
+  for (size_t i = 0; i < net->layers.size(); ++i) {
+    const Shape planned = net->layers[i]->out;
+    resize_layer(*net->layers[i], net->batch, shape, net->layers);
+    shape = net->layers[i]->out;
+    if (!(shape == planned)) sections[i]->fail("", "internal error: the layer's output shape differs from its plan");
+  }
   return net;
 }
 
@@ -208,7 +332,8 @@ void Network::print_summary(FILE* f) const {
   std::fprintf(f, "Total BFLOPS %.3f \n", flops() / 1e9);
 }
 
-int load_weights(Network& net, const std::string& path, int cutoff) {
+int load_weights(Network& net, const std::string& path, int cutoff, WeightsInfo* info) {
+  fail_if_directory(path, "a weights file");
   std::ifstream f(path, std::ios::binary);
   if (!f) fail_at(path, 0, "cannot open weights file");
   std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -234,19 +359,52 @@ int load_weights(Network& net, const std::string& path, int cutoff) {
     pos = 16;
   }
   WeightReader r(path, std::move(bytes), pos);
-  int loaded = 0;
+  WeightsInfo got;
   int n = static_cast<int>(net.layers.size());
   if (cutoff >= 0 && cutoff < n) n = cutoff;
   for (int i = 0; i < n; ++i) {
     Layer& l = *net.layers[i];
     if (!l.has_weights()) continue;
-    if (r.at_end()) break;  // a backbone file: the rest keeps its initialisation
-    l.read_weights(r);
-    ++loaded;
+    ++got.expected;
+    if (r.at_end()) continue;  // a backbone file: the rest keeps its initialisation
+    l.read_weights(r);         // checks every value is finite (WeightReader::read)
+    ++got.loaded;
+    got.last_loaded = i;
   }
   if (!r.at_end() && (cutoff < 0 || cutoff >= static_cast<int>(net.layers.size())))
     warn_at(path, 0, std::to_string(r.remaining()) + " trailing bytes after the last layer (made for another cfg?)");
-  return loaded;
+  if (info) *info = got;
+  return got.loaded;
+}
+
+int weighted_layer_count(const Network& net) {
+  int n = 0;
+  for (const auto& l : net.layers) n += l->has_weights() ? 1 : 0;
+  return n;
+}
+
+void load_inference_weights(Network& net, const std::string& path) {
+  WeightsInfo info;
+  load_weights(net, path, -1, &info);
+  if (info.loaded == info.expected) return;
+  if (info.loaded == 0)
+    fail_at(path, 0, "holds no layer's weights (only the header; the cfg has " + std::to_string(info.expected) +
+                         " layers with weights): truncated, or not the weights of this cfg");
+  const Layer& last = *net.layers[info.last_loaded];
+  std::string msg = "holds the weights of only " + std::to_string(info.loaded) + " of the " +
+                    std::to_string(info.expected) + " layers with weights (it ends after layer " +
+                    std::to_string(info.last_loaded) + ", " + last.type() + ")";
+  // Does it stop inside the first head (a missing layer before the first [yolo])?
+  int first_missing = -1;
+  for (int i = info.last_loaded + 1; i < static_cast<int>(net.layers.size()) && first_missing < 0; ++i)
+    if (net.layers[i]->has_weights()) first_missing = i;
+  for (const auto& l : net.layers)
+    if (dynamic_cast<const YoloLayer*>(l.get())) {
+      if (first_missing >= 0 && first_missing < l->index)
+        msg += ", before the first [yolo] layer (" + std::to_string(l->index) + ")";
+      break;
+    }
+  fail_at(path, 0, msg + ": truncated, or a partial backbone for training; detection needs them all");
 }
 
 void save_weights(const Network& net, const std::string& path, int cutoff) {

@@ -68,10 +68,23 @@ NetParams parse_net_section(const CfgSection& net_section);
 std::unique_ptr<Network> build_network(const CfgFile& cfg, int batch_override = 1);
 std::unique_ptr<Network> load_network(const std::string& cfg_path, int batch_override = 1);
 
+// What load_weights read from a file.
+struct WeightsInfo {
+  int loaded = 0;        // layers whose weights came from the file
+  int expected = 0;      // layers with weights the file could have filled (all, or those before cutoff)
+  int last_loaded = -1;  // index of the last layer read, -1 if none
+};
+
 // Weights files: see ../shared/docs/compat.md. cutoff < 0 means all layers.
 // Reading stops cleanly at end-of-file on a layer boundary (partial backbone); returns the
-// number of layers with weights that were loaded.
-int load_weights(Network& net, const std::string& path, int cutoff = -1);
+// number of layers with weights that were loaded (details in *info when given). A NaN or
+// infinite value is an error naming the file and the layer; so is a directory.
+int load_weights(Network& net, const std::string& path, int cutoff = -1, WeightsInfo* info = nullptr);
+// For detection (test, map, valid, recall, demo): the file must fill every layer with weights;
+// a header-only or truncated file is an error naming it and how many layers it held.
+void load_inference_weights(Network& net, const std::string& path);
+// Number of layers that have weights (convolutional).
+int weighted_layer_count(const Network& net);
 // Writes version 0.2.5 with a 64-bit seen, to path.tmp then renamed.
 void save_weights(const Network& net, const std::string& path, int cutoff = -1);
 

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 
+#include "cfg/cfg.hpp"
 #include "cfg/data_file.hpp"
 #include "core/error.hpp"
 #include "core/stop_signals.hpp"
@@ -71,11 +73,29 @@ TrainResult train_detector(const TrainOptions& o) {
 
   const uint64_t seed = o.seeded ? o.seed : static_cast<uint64_t>(std::time(nullptr));
   init_network_weights(*net, seed);
+  WeightsInfo info;
   if (!o.weights_path.empty()) {
-    int n = load_weights(*net, o.weights_path);
-    std::fprintf(stderr, "Loaded %d layers of weights from %s\n", n, o.weights_path.c_str());
+    load_weights(*net, o.weights_path, -1, &info);
+    if (info.loaded == 0)
+      fail_at(o.weights_path, 0, "holds no layer's weights (only the header; the cfg has " +
+                                     std::to_string(info.expected) + " layers with weights): truncated?");
   }
   if (o.clear) net->seen = 0;
+  // The iteration the weights were saved at (64-bit: seen is a 64-bit count read from the file).
+  const int64_t start_iteration = static_cast<int64_t>(net->seen / static_cast<uint64_t>(p.batch));
+  if (start_iteration > p.max_batches)
+    fail_at(o.weights_path, 0, "its header says " + std::to_string(net->seen) + " images seen, i.e. iteration " +
+                                   std::to_string(start_iteration) + " at batch=" + std::to_string(p.batch) +
+                                   ", beyond max_batches=" + std::to_string(p.max_batches) +
+                                   ": add -clear to train from these weights from iteration 0 (or raise max_batches/-iterations)");
+  if (!o.weights_path.empty()) {
+    if (info.loaded < info.expected)
+      std::fprintf(stderr, "Loaded %d of the %d layers with weights from %s (a partial backbone, up to layer %d; "
+                           "the other layers start from their initialisation)\n",
+                   info.loaded, info.expected, o.weights_path.c_str(), info.last_loaded);
+    else
+      std::fprintf(stderr, "Loaded all %d layers with weights from %s\n", info.loaded, o.weights_path.c_str());
+  }
   std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, seed %llu\n", p.learning_rate, p.momentum,
                p.decay, static_cast<unsigned long long>(seed));
 #ifdef DN_GPU
@@ -96,13 +116,13 @@ TrainResult train_detector(const TrainOptions& o) {
   // A resumed run (weights with images seen, no -clear) continues exactly where it stopped: the
   // loader at the batch it had reached, the multi-scale draws replayed, the momentum reloaded
   // from <weights>.state (train/optimizer_state.hpp).
-  int iteration = static_cast<int>(net->seen / p.batch);
+  int iteration = static_cast<int>(start_iteration);  // <= max_batches, checked above
   const int base_w = p.width;
   const bool random = yolos.back()->random != 0;
   Rng scale_rng(seed ^ 0x5CA1Eull);
   if (random && iteration > 0) {  // replay the draws of the iterations already done
     int s = p.width;
-    for (int it = 0; it < iteration; it += 10) s = random_size(base_w, scale_rng);
+    for (int64_t it = 0; it < iteration && !StopSignals::received(); it += 10) s = random_size(base_w, scale_rng);
     if (iteration % 10 != 0 && s != p.width) {
       net->resize(s, s);
       aug.w = aug.h = s;  // the loader's first batch is then built at this size
@@ -118,25 +138,49 @@ TrainResult train_detector(const TrainOptions& o) {
   keep_state = !gpu;
 #endif
   if (iteration > 0 && !o.weights_path.empty()) {
+    // The state saved with these weights: <weights>.state, or <weights>.state.prev when a kill
+    // came between the two renames of save_last below (the state is checked against the weights'
+    // images-seen count, so only the matching one loads).
     const std::string state_path = optimizer_state_path(o.weights_path);
-    std::string why;
+    std::string why, why_prev;
     if (!keep_state)
       std::fprintf(stderr, "Resuming at iteration %d on the GPU: momentum starts at zero\n", iteration);
     else if (load_optimizer_state(*net, state_path, &why))
       std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s\n", iteration, state_path.c_str());
-    else
+    else if (load_optimizer_state(*net, state_path + ".prev", &why_prev)) {
+      std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s.prev\n", iteration, state_path.c_str());
+      // Back to a matching pair on disk before the next save rotates the files again.
+      std::error_code ec;
+      std::filesystem::rename(state_path + ".prev", state_path, ec);
+    } else
       std::fprintf(stderr, "Resuming at iteration %d: momentum starts at zero (%s)\n", iteration, why.c_str());
   }
-  // _last.weights and, beside it, the optimizer state it continues with.
+  // _last.weights and, beside it, the optimizer state it continues with. Each file is written to
+  // a temporary name and renamed; the pair stays consistent through a kill at any moment because
+  // the state of the weights being replaced is kept as .state.prev until the new weights are in
+  // place: (weights S0, state S0) -> (S0, prev S0) -> (S0, state S1, prev S0) -> (S1, S1, prev S0)
+  // -> (S1, S1). Whichever weights survive, .state or .state.prev matches them.
+  bool saved_last = false;  // a NaN loss names _last.weights only if this run wrote it
+  // _last every 100 iterations as Darknet; DN_LAST_EVERY=N (N >= 1) changes it (the kill -9 test
+  // saves every iteration to land its kills inside the writes).
+  int last_every = 100;
+  if (const char* e = std::getenv("DN_LAST_EVERY")) {
+    int v = 0;
+    if (!parse_int(e, v) || v < 1) fail("DN_LAST_EVERY=" + quote_input(e) + ": must be an integer >= 1");
+    last_every = v;
+  }
   auto save_last = [&] {
-    save_weights(*net, last_path);
-    const std::string state_path = optimizer_state_path(last_path);
+    const std::string state_path = optimizer_state_path(last_path), prev_path = state_path + ".prev";
+    std::error_code ec;
     if (keep_state) {
+      if (std::filesystem::exists(state_path, ec)) std::filesystem::rename(state_path, prev_path, ec);
       save_optimizer_state(*net, state_path);
     } else {
-      std::error_code ec;
       std::filesystem::remove(state_path, ec);  // a stale one must not be taken for this run's
     }
+    save_weights(*net, last_path);
+    saved_last = true;
+    std::filesystem::remove(prev_path, ec);
   };
 
   TrainResult result;
@@ -172,15 +216,20 @@ TrainResult train_detector(const TrainOptions& o) {
     const float rate = learning_rate_at(p, iteration);
     const float loss = static_cast<float>(loss_sum / p.batch);
     if (!std::isfinite(loss)) {
+      const std::string good =
+          saved_last ? "the last good weights are in " + last_path
+          : o.weights_path.empty()
+              ? "no weights were saved yet (" + last_path + " is written every 100 iterations)"
+              : "no weights were saved yet; the weights it started from are in " + o.weights_path;
       fail("loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at iteration " +
-           std::to_string(iteration + 1) + ": training stopped; the last good weights are in " + last_path +
+           std::to_string(iteration + 1) + ": training stopped; " + good +
            " (try a lower learning_rate or a longer burn_in)");
     }
 #ifdef DN_GPU
     if (gpu) gpu->update({p.batch, rate, p.momentum, p.decay}); else
 #endif
     net->update({p.batch, rate, p.momentum, p.decay});
-    iteration = static_cast<int>(net->seen / p.batch);
+    iteration = static_cast<int>(net->seen / static_cast<uint64_t>(p.batch));
     avg_loss = avg_loss < 0 ? loss : avg_loss * .9f + loss * .1f;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     avg_time = avg_time < 0 ? secs : avg_time * .9 + secs * .1;
@@ -196,7 +245,7 @@ TrainResult train_detector(const TrainOptions& o) {
     if (gpu && (o.calc_map || iteration % 100 == 0)) gpu->download_weights(*net);
 #endif
     if (o.on_iteration) o.on_iteration(*net, iteration, avg_loss);
-    if (iteration % 100 == 0) save_last();
+    if (iteration % last_every == 0) save_last();
     if (iteration % 1000 == 0) save_weights(*net, backup_weights_path(data.backup, o.cfg_path, std::to_string(iteration)));
   }
   result.iterations = iteration;
