@@ -63,6 +63,25 @@ TEST(Image, LoadsDog) {
   EXPECT_EQ(grey.w, 768);
 }
 
+TEST(Image, SixteenBitPnmIsRefusedEightBitRead) {
+  // fuzz/fuzz_image.cpp found Debian's stb_image reading past its buffer on a 16-bit PGM (this
+  // very file): refused by name before stb sees it. An 8-bit PGM reads as before.
+  const std::string dir = ::testing::TempDir();
+  const std::string bad = dir + "/pgm16.pgm", good = dir + "/pgm8.pgm";
+  std::ofstream(bad, std::ios::binary) << "P5\n4 4\n6553\n5" << std::string(25, '~') << "&" << std::string(10, '~');
+  std::ofstream(good, std::ios::binary) << "P5\n# a comment\n4 4\n255\n" << std::string(16, '\x80');
+  try {
+    load_image(bad, 3);
+    FAIL() << "a 16-bit PGM was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("16-bit PGM/PPM (maxval 6553) is not supported"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+  }
+  Image im = load_image(good, 1);
+  EXPECT_EQ(im.w, 4);
+  EXPECT_NEAR(im.data[0], 128 / 255.f, 1e-6);
+}
+
 TEST(Image, ResizeHorizontalGolden) {
   // 3 -> 4 wide: sample positions x * 2/3 = 0, 2/3, 4/3, 2.
   Image up = resize_image(from_rows(3, 1, {0, 1, 0}), 4, 1);
