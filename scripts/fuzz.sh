@@ -6,6 +6,9 @@
 # oom-); add it to fuzz/corpus/<name>/ as a regression input once the bug is fixed.
 #
 #   scripts/fuzz.sh [SECONDS] [harness ...]     e.g. scripts/fuzz.sh 60, scripts/fuzz.sh 10 fuzz_cfg
+#
+# The random seed is fixed (FUZZ_SEED, default 1) so that CI's run repeats the one measured before
+# a submission; FUZZ_SEED=0 lets libFuzzer pick one (for longer hunts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
@@ -34,7 +37,7 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$work" "$findings"
   cp fuzz/corpus/"$name"/* "$work"/
   echo "== $h: ${SECONDS_EACH}s from $(ls "$work" | wc -l) seed inputs"
-  if "$B/$h" "$work" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  if "$B/$h" "$work" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -seed="${FUZZ_SEED:-1}" \
        -artifact_prefix="$findings/" -print_final_stats=1 > "$B/$h.log" 2>&1; then
     grep -E "^stat::number_of_executed_units|^Done" "$B/$h.log" | tr '\n' ' '; echo
   else
