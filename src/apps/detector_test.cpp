@@ -103,7 +103,7 @@ int detector_test(int argc, char** argv) {
 int detect_coco(int argc, char** argv) {
   std::vector<std::string> p;
   for (int i = 2; i < argc && argv[i][0] != '-'; ++i) p.push_back(argv[i]);
-  if (p.size() < 2) fail("usage: darknet detect <cfg> <weights> [image] [-thresh t]");
+  if (p.size() < 2) fail("usage: darknet detect <cfg> <weights> [image...] [-thresh t]");
   std::vector<std::string> names = read_names(find_data_file("coco.names"));
   Args flags(argc, argv, 2 + static_cast<int>(p.size()));
   return test_images(p[0], p[1], names, {p.begin() + 2, p.end()}, flags);
