@@ -15,6 +15,10 @@ ConvolutionalLayer::ConvolutionalLayer(int n, int k, int s, int p, int g, bool b
     : filters(n), size(k), stride(s), padding(p), groups(g), batch_normalize(bn), activation(act) {}
 
 void ConvolutionalLayer::resize(int b, Shape s) {
+  if (b != batch || !(in == s)) {
+    dnnl_.reset();
+    dnnl_tried_ = false;
+  }
   batch = b;
   bool shape_changed = !(in == s) || weights.empty();
   in = s;
@@ -31,7 +35,6 @@ void ConvolutionalLayer::resize(int b, Shape s) {
     }
     folded_valid_ = false;
   }
-  if (!is_pointwise()) workspace_.resize(static_cast<size_t>(in.c / groups) * size * size * out.h * out.w);
   allocate_outputs();
   if (training) set_training(true);
 }
@@ -120,6 +123,7 @@ void ConvolutionalLayer::fold_batchnorm() {
 }
 
 void ConvolutionalLayer::convolve(const float* w, const float* input, float* result) {
+  if (!is_pointwise()) workspace_.resize(static_cast<size_t>(in.c / groups) * size * size * out.h * out.w);
   const int M = filters / groups;
   const int N = out.h * out.w;
   const int K = (in.c / groups) * size * size;
@@ -137,6 +141,38 @@ void ConvolutionalLayer::convolve(const float* w, const float* input, float* res
     }
 }
 
+static PostOp post_op_of(Activation a) {
+  switch (a) {
+    case Activation::Leaky: return PostOp::leaky;
+    case Activation::Relu: return PostOp::relu;
+    default: return PostOp::none;  // linear needs none; the others are applied by the layer
+  }
+}
+
+DnnlConv* ConvolutionalLayer::dnnl(bool training_mode) {
+  // `activation` is a public member (tests change it), so the fused post-op is part of the key.
+  const PostOp op = post_op_of(activation);
+  if (dnnl_tried_ && dnnl_training_ == training_mode && dnnl_op_ == op) return dnnl_.get();
+  ConvGeometry g;
+  g.batch = batch;
+  g.channels = in.c;
+  g.height = in.h;
+  g.width = in.w;
+  g.filters = filters;
+  g.size = size;
+  g.stride = stride;
+  g.padding = padding;
+  g.groups = groups;
+  g.out_h = out.h;
+  g.out_w = out.w;
+  dnnl_ = DnnlConv::create(g, training_mode, op);
+  dnnl_op_ = op;
+  dnnl_tried_ = true;
+  dnnl_training_ = training_mode;
+  dnnl_fresh_weights_ = true;
+  return dnnl_.get();
+}
+
 void ConvolutionalLayer::forward(RunContext& ctx, const float* input) {
   if (ctx.train)
     forward_training(input);
@@ -147,7 +183,17 @@ void ConvolutionalLayer::forward(RunContext& ctx, const float* input) {
 }
 
 void ConvolutionalLayer::forward_inference(const float* input) {
-  if (!folded_valid_) fold_batchnorm();
+  if (!folded_valid_) {
+    fold_batchnorm();
+    dnnl_fresh_weights_ = true;
+  }
+  if (DnnlConv* d = dnnl(false)) {
+    d->forward_inference(input, folded_w_.data(), folded_b_.data(), dnnl_fresh_weights_, output.data());
+    dnnl_fresh_weights_ = false;
+    if (post_op_of(activation) == PostOp::none && activation != Activation::Linear)
+      activate(activation, output.data(), output.data(), output.size());
+    return;
+  }
   convolve(folded_w_.data(), input, output.data());
   const int N = out.h * out.w;
   const int planes = batch * filters;
@@ -202,8 +248,12 @@ void ConvolutionalLayer::forward_reference(const float* input) {
 void ConvolutionalLayer::forward_training(const float* input) {
   const size_t N = static_cast<size_t>(out.h) * out.w;
   const size_t total = output.size();
+  DnnlConv* d = dnnl(true);
   if (!batch_normalize) {
-    convolve(weights.data(), input, x_act_.data());
+    if (d)
+      d->forward_training(input, weights.data(), x_act_.data());
+    else
+      convolve(weights.data(), input, x_act_.data());
 #pragma omp parallel for schedule(static)
     for (long p = 0; p < static_cast<long>(batch) * filters; ++p) {
       float* o = x_act_.data() + p * N;
@@ -211,7 +261,10 @@ void ConvolutionalLayer::forward_training(const float* input) {
       for (size_t i = 0; i < N; ++i) o[i] += bias;
     }
   } else {
-    convolve(weights.data(), input, x_conv_.data());
+    if (d)
+      d->forward_training(input, weights.data(), x_conv_.data());
+    else
+      convolve(weights.data(), input, x_conv_.data());
     // Batch statistics per filter over the batch and spatial positions (biased variance).
     // Sums per image plane in float (vectorised), across planes in double.
     const double count = static_cast<double>(batch) * N;
@@ -297,7 +350,16 @@ void ConvolutionalLayer::backward(RunContext& ctx, const float* input, float* in
       for (size_t i = 0; i < N; ++i) d[i] = k1 * d[i] - inv * (k2 + xn[i] * k3);
     }
   }
-  // Weight gradients and the input gradient, per image and group.
+  if (DnnlConv* d = dnnl(true))
+    d->backward(input, weights.data(), delta.data(), weight_grads.data(), input_delta);
+  else
+    backward_gemm(input, input_delta);
+}
+
+// Weight gradients and the input gradient, per image and group, through im2col + GEMM.
+void ConvolutionalLayer::backward_gemm(const float* input, float* input_delta) {
+  if (!is_pointwise()) workspace_.resize(static_cast<size_t>(in.c / groups) * size * size * out.h * out.w);
+  const size_t N = static_cast<size_t>(out.h) * out.w;
   const int M = filters / groups;
   const int K = (in.c / groups) * size * size;
   const size_t in_plane = static_cast<size_t>(in.h) * in.w;

@@ -1,4 +1,7 @@
 #pragma once
+#include <memory>
+
+#include "cpu/conv_dnnl.hpp"
 #include "layers/activations.hpp"
 #include "layers/layer.hpp"
 
@@ -7,8 +10,11 @@ namespace dn {
 // [convolutional]: filters, size, stride, pad/padding, groups, batch_normalize, activation.
 //   weights: [filters][in.c/groups][size][size]   (Darknet's filter-major order)
 //   biases, scales, rolling_mean, rolling_variance: [filters]
-// Inference folds batch norm into the weights and runs im2col (skipped for 1x1 stride 1) + GEMM
-// with bias and activation fused; forward_reference() is the plain direct convolution.
+// Convolutions run through oneDNN's convolution primitives (cpu/conv_dnnl.hpp): inference with
+// batch norm folded into the weights and bias plus activation fused; training forward, backward
+// data and backward weights. Where oneDNN refuses a geometry, or with DN_CONV=gemm, they take
+// im2col (skipped for 1x1 stride 1) + GEMM instead; forward_reference() is the plain direct
+// convolution the tests compare both with.
 class ConvolutionalLayer : public Layer {
  public:
   ConvolutionalLayer(int filters, int size, int stride, int padding, int groups, bool batch_normalize,
@@ -43,13 +49,18 @@ class ConvolutionalLayer : public Layer {
   void forward_inference(const float* input);
   void forward_training(const float* input);
   void forward_reference(const float* input);
-  void convolve(const float* w, const float* input, float* out);  // raw conv of the whole batch
+  void convolve(const float* w, const float* input, float* out);  // raw conv of the whole batch (GEMM)
+  void backward_gemm(const float* input, float* input_delta);
+  DnnlConv* dnnl(bool training_mode);  // nullptr: the GEMM path
   void fold_batchnorm();
   size_t weights_per_group() const { return static_cast<size_t>(filters / groups) * (in.c / groups) * size * size; }
   bool is_pointwise() const { return size == 1 && stride == 1 && padding == 0; }
 
   std::vector<float> folded_w_, folded_b_;
   bool folded_valid_ = false;
+  std::unique_ptr<DnnlConv> dnnl_;
+  bool dnnl_tried_ = false, dnnl_training_ = false, dnnl_fresh_weights_ = true;
+  PostOp dnnl_op_ = PostOp::none;
   std::vector<float> workspace_;
   // Training state.
   std::vector<float> x_conv_, x_norm_, x_act_, mean_, variance_;

@@ -1,0 +1,247 @@
+#include "cpu/conv_dnnl.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <dnnl.hpp>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace dn {
+
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+constexpr auto f32 = memory::data_type::f32;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::stream& cpu_stream() {
+  static dnnl::stream s(cpu_engine());
+  return s;
+}
+
+// A growable 64-byte-aligned float buffer.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { std::free(p_); }
+  float* get(size_t bytes) {
+    if (bytes > cap_) {
+      std::free(p_);
+      cap_ = (bytes + 63) / 64 * 64;
+      p_ = static_cast<float*>(std::aligned_alloc(64, cap_));
+      if (!p_) fail("out of memory allocating " + std::to_string(cap_) + " bytes for a convolution buffer");
+    }
+    return p_;
+  }
+
+ private:
+  float* p_ = nullptr;
+  size_t cap_ = 0;
+};
+
+// The blocked copies of activations live only while one layer runs, so every layer of a thread
+// shares them.
+enum Slot { kSrc, kDst, kDiffDst, kDiffSrc, kDiffWeights, kSlots };
+Buffer& shared_buffer(Slot s) {
+  thread_local Buffer buffers[kSlots];
+  return buffers[s];
+}
+
+dnnl::algorithm eltwise_of(PostOp op) {
+  switch (op) {
+    case PostOp::leaky:
+    case PostOp::relu: return dnnl::algorithm::eltwise_relu;
+    case PostOp::logistic: return dnnl::algorithm::eltwise_logistic;
+    case PostOp::none: break;
+  }
+  return dnnl::algorithm::undef;
+}
+
+// Moves a tensor between the caller's plain layout and a primitive's layout. The reorders are
+// built once; `same` means the primitive takes the caller's layout and nothing moves.
+struct Xfer {
+  memory::desc user, inner;
+  bool same = true;
+  dnnl::reorder in, out, out_add;  // user -> inner; inner -> user; inner -> user with dst += src
+
+  enum Use { kIn, kOut, kOutAdd };
+  Xfer() = default;
+  Xfer(const memory::desc& u, const memory::desc& i, Use use) : user(u), inner(i) {
+    same = user == inner;
+    auto& e = cpu_engine();
+    if (use == kIn && !same) in = dnnl::reorder(dnnl::reorder::primitive_desc(e, user, e, inner));
+    if (use == kOut && !same) out = dnnl::reorder(dnnl::reorder::primitive_desc(e, inner, e, user));
+    if (use == kOutAdd) {
+      dnnl::post_ops po;
+      po.append_sum(1.f);
+      dnnl::primitive_attr attr;
+      attr.set_post_ops(po);
+      out_add = dnnl::reorder(dnnl::reorder::primitive_desc(e, inner, e, user, attr));
+    }
+  }
+  // The tensor in the primitive's layout: the caller's memory itself, or a copy in buf.
+  memory to_inner(const float* src, float* buf) const {
+    memory u(user, cpu_engine(), const_cast<float*>(src));
+    if (same) return u;
+    memory m(inner, cpu_engine(), buf);
+    in.execute(cpu_stream(), u, m);
+    return m;
+  }
+  // The result in the caller's layout: written there directly when the layouts agree.
+  void to_user(const memory& m, float* dst) const {
+    if (same) return;
+    memory u(user, cpu_engine(), dst);
+    out.execute(cpu_stream(), const_cast<memory&>(m), u);
+  }
+  void add_to_user(const memory& m, float* dst) const {
+    memory u(user, cpu_engine(), dst);
+    out_add.execute(cpu_stream(), const_cast<memory&>(m), u);
+  }
+};
+
+}  // namespace
+
+namespace {
+std::atomic<bool>& conv_switch() {
+  static std::atomic<bool> on{[] {
+    const char* v = std::getenv("DN_CONV");
+    return !(v && std::strcmp(v, "gemm") == 0);
+  }()};
+  return on;
+}
+}  // namespace
+
+bool dnnl_conv_enabled() { return conv_switch().load(); }
+void set_dnnl_conv_enabled(bool on) { conv_switch().store(on); }
+
+struct DnnlConv::Impl {
+  ConvGeometry g;
+  bool training = false;
+  dnnl::convolution_forward fwd;
+  dnnl::convolution_backward_data bwd_data;
+  dnnl::convolution_backward_weights bwd_weights;
+  Xfer fwd_src, fwd_w, fwd_dst, bwd_w, bwd_diff_dst, bwd_diff_src, bww_src, bww_diff_dst, bww_diff_w;
+  memory::desc bias_md;
+  Buffer weights, bwd_weights_buf;  // this layer's weights in the primitives' layouts
+};
+
+DnnlConv::DnnlConv(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DnnlConv::~DnnlConv() = default;
+
+std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training, PostOp op) {
+  if (!dnnl_conv_enabled()) return nullptr;
+  auto impl = std::make_unique<Impl>();
+  impl->g = g;
+  impl->training = training;
+  const memory::dim G = g.groups;
+  memory::dims src_dims{g.batch, g.channels, g.height, g.width};
+  memory::dims dst_dims{g.batch, g.filters, g.out_h, g.out_w};
+  memory::dims w_dims = G > 1 ? memory::dims{G, g.filters / G, g.channels / G, g.size, g.size}
+                              : memory::dims{g.filters, g.channels, g.size, g.size};
+  const Tag w_tag = G > 1 ? Tag::goihw : Tag::oihw;
+  memory::desc src_user(src_dims, f32, Tag::nchw), dst_user(dst_dims, f32, Tag::nchw), w_user(w_dims, f32, w_tag);
+  memory::desc src_any(src_dims, f32, Tag::any), dst_any(dst_dims, f32, Tag::any), w_any(w_dims, f32, Tag::any);
+  impl->bias_md = memory::desc({g.filters}, f32, Tag::x);
+  memory::dims strides{g.stride, g.stride}, pad{g.padding, g.padding};
+  auto& e = cpu_engine();
+  try {
+    if (!training) {
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                        src_any, w_any, impl->bias_md, dst_any, strides, pad, pad);
+      dnnl::primitive_attr attr;
+      if (op != PostOp::none) {
+        dnnl::post_ops po;
+        po.append_eltwise(1.f, eltwise_of(op), op == PostOp::leaky ? .1f : 0.f, 0.f);
+        attr.set_post_ops(po);
+      }
+      dnnl::convolution_forward::primitive_desc pd(d, attr, e);
+      impl->fwd = dnnl::convolution_forward(pd);
+      impl->fwd_src = Xfer(src_user, pd.src_desc(), Xfer::kIn);
+      impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
+      impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
+    } else {
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                        src_any, w_any, dst_any, strides, pad, pad);
+      dnnl::convolution_forward::primitive_desc pd(d, e);
+      impl->fwd = dnnl::convolution_forward(pd);
+      impl->fwd_src = Xfer(src_user, pd.src_desc(), Xfer::kIn);
+      impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
+      impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
+      dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_any, w_any, dst_any, strides,
+                                               pad, pad);
+      dnnl::convolution_backward_data::primitive_desc bpd(bd, e, pd);
+      impl->bwd_data = dnnl::convolution_backward_data(bpd);
+      impl->bwd_w = Xfer(w_user, bpd.weights_desc(), Xfer::kIn);
+      impl->bwd_diff_dst = Xfer(dst_user, bpd.diff_dst_desc(), Xfer::kIn);
+      impl->bwd_diff_src = Xfer(src_user, bpd.diff_src_desc(), Xfer::kOutAdd);
+      dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
+                                                  strides, pad, pad);
+      dnnl::convolution_backward_weights::primitive_desc wpd(wd, e, pd);
+      impl->bwd_weights = dnnl::convolution_backward_weights(wpd);
+      impl->bww_src = Xfer(src_user, wpd.src_desc(), Xfer::kIn);
+      impl->bww_diff_dst = Xfer(dst_user, wpd.diff_dst_desc(), Xfer::kIn);
+      impl->bww_diff_w = Xfer(w_user, wpd.diff_weights_desc(), Xfer::kOutAdd);
+    }
+  } catch (const dnnl::error&) {
+    return nullptr;  // no primitive for this geometry: the caller keeps the GEMM path
+  }
+  return std::unique_ptr<DnnlConv>(new DnnlConv(std::move(impl)));
+}
+
+void DnnlConv::forward_inference(const float* in, const float* w, const float* bias, bool weights_changed,
+                                 float* out) {
+  Impl& m = *impl_;
+  memory src = m.fwd_src.to_inner(in, shared_buffer(kSrc).get(m.fwd_src.inner.get_size()));
+  float* wbuf = m.weights.get(m.fwd_w.inner.get_size());
+  memory wts = m.fwd_w.same ? memory(m.fwd_w.user, cpu_engine(), const_cast<float*>(w)) : memory(m.fwd_w.inner, cpu_engine(), wbuf);
+  if (weights_changed && !m.fwd_w.same) m.fwd_w.to_inner(w, wbuf);
+  memory b(m.bias_md, cpu_engine(), const_cast<float*>(bias));
+  memory dst = m.fwd_dst.same ? memory(m.fwd_dst.user, cpu_engine(), out)
+                              : memory(m.fwd_dst.inner, cpu_engine(), shared_buffer(kDst).get(m.fwd_dst.inner.get_size()));
+  m.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}});
+  m.fwd_dst.to_user(dst, out);
+  cpu_stream().wait();
+}
+
+void DnnlConv::forward_training(const float* in, const float* w, float* out) {
+  Impl& m = *impl_;
+  memory src = m.fwd_src.to_inner(in, shared_buffer(kSrc).get(m.fwd_src.inner.get_size()));
+  memory wts = m.fwd_w.to_inner(w, m.weights.get(m.fwd_w.inner.get_size()));
+  memory dst = m.fwd_dst.same ? memory(m.fwd_dst.user, cpu_engine(), out)
+                              : memory(m.fwd_dst.inner, cpu_engine(), shared_buffer(kDst).get(m.fwd_dst.inner.get_size()));
+  m.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst}});
+  m.fwd_dst.to_user(dst, out);
+  cpu_stream().wait();
+}
+
+void DnnlConv::backward(const float* in, const float* w, const float* diff_out, float* diff_w, float* diff_in) {
+  Impl& m = *impl_;
+  // Weight gradients.
+  memory src = m.bww_src.to_inner(in, shared_buffer(kSrc).get(m.bww_src.inner.get_size()));
+  memory dd = m.bww_diff_dst.to_inner(diff_out, shared_buffer(kDiffDst).get(m.bww_diff_dst.inner.get_size()));
+  memory dw(m.bww_diff_w.inner, cpu_engine(), shared_buffer(kDiffWeights).get(m.bww_diff_w.inner.get_size()));
+  m.bwd_weights.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+  m.bww_diff_w.add_to_user(dw, diff_w);
+  if (diff_in) {
+    // Input gradient; the diff_dst copy above is reused when both primitives take one layout.
+    memory dd2 = m.bwd_diff_dst.inner == m.bww_diff_dst.inner
+                     ? dd
+                     : m.bwd_diff_dst.to_inner(diff_out, shared_buffer(kSrc).get(m.bwd_diff_dst.inner.get_size()));
+    memory wts = m.bwd_w.to_inner(w, m.bwd_weights_buf.get(m.bwd_w.inner.get_size()));
+    memory ds(m.bwd_diff_src.inner, cpu_engine(), shared_buffer(kDiffSrc).get(m.bwd_diff_src.inner.get_size()));
+    m.bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dd2}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, ds}});
+    m.bwd_diff_src.add_to_user(ds, diff_in);
+  }
+  cpu_stream().wait();
+}
+
+}  // namespace dn
