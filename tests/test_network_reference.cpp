@@ -160,5 +160,30 @@ TEST(NetworkReference, BatchSizeChangeKeepsResults) {
   for (size_t k = 0; k < one.size(); ++k) EXPECT_NEAR(one[k], two[one.size() + k], 1e-5 * (1 + std::fabs(one[k])));
 }
 
+// Detection runs with the hand-over between consecutive convolutions (Network::set_hand_over):
+// on the real yolo-fastest model (depthwise and 1x1 chains), the [yolo] outputs are exactly those
+// of the plain layout, and the hand-over really happens.
+TEST(NetworkReference, HandOverLeavesTheYoloOutputsUnchanged) {
+  const std::string dir = std::string(DN_SHARED_DIR) + "/models/yolo-fastest-1.1-xl/";
+  auto plain = load_network(dir + "yolo-fastest-1.1-xl.cfg", 1);
+  auto handed = load_network(dir + "yolo-fastest-1.1-xl.cfg", 1);
+  load_weights(*plain, dir + "yolo-fastest-1.1-xl.weights");
+  load_weights(*handed, dir + "yolo-fastest-1.1-xl.weights");
+  handed->set_hand_over(true);
+  int handing = 0;
+  for (auto& l : handed->layers)
+    if (auto* c = dynamic_cast<ConvolutionalLayer*>(l.get())) handing += c->hand_over;
+  EXPECT_GT(handing, 40);
+  auto input = testing::pattern_input(3, 320, 320, 9);
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass reuses the primitives
+    plain->forward(input.data());
+    handed->forward(input.data());
+    auto a = plain->yolo_layers(), b = handed->yolo_layers();
+    ASSERT_EQ(a.size(), 2u);
+    for (size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k]->output, b[k]->output) << "yolo layer " << k;
+  }
+}
+
 }  // namespace
 }  // namespace dn
+

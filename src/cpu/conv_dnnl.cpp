@@ -33,6 +33,7 @@ class Buffer {
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer() { std::free(p_); }
+  float* ptr() const { return p_; }
   float* get(size_t bytes) {
     if (bytes > cap_) {
       std::free(p_);
@@ -50,7 +51,7 @@ class Buffer {
 
 // The blocked copies of activations live only while one layer runs, so every layer of a thread
 // shares them.
-enum Slot { kSrc, kDst, kDiffDst, kDiffSrc, kDiffWeights, kSlots };
+enum Slot { kSrc, kDst, kDiffDst, kDiffSrc, kDiffWeights, kScratch, kSlots };
 Buffer& shared_buffer(Slot s) {
   thread_local Buffer buffers[kSlots];
   return buffers[s];
@@ -118,6 +119,16 @@ std::atomic<bool>& conv_switch() {
   }()};
   return on;
 }
+// Primitives take their scratch memory from one shared buffer instead of allocating it on every
+// call (large allocations are fresh pages from the kernel each time).
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+memory scratch(const memory::desc& d) { return memory(d, cpu_engine(), shared_buffer(kScratch).get(d.get_size())); }
+
 }  // namespace
 
 bool dnnl_conv_enabled() { return conv_switch().load(); }
@@ -130,8 +141,12 @@ struct DnnlConv::Impl {
   dnnl::convolution_backward_data bwd_data;
   dnnl::convolution_backward_weights bwd_weights;
   Xfer fwd_src, fwd_w, fwd_dst, bwd_w, bwd_diff_dst, bwd_diff_src, bww_src, bww_diff_dst, bww_diff_w;
-  memory::desc bias_md;
+  memory::desc bias_md, fwd_scratch, bwd_data_scratch, bwd_weights_scratch;
   Buffer weights, bwd_weights_buf;  // this layer's weights in the primitives' layouts
+  Buffer kept;                      // the inference output handed to the next convolution
+  bool keeps_output = false;
+  memory::desc from_desc;           // the layout the previous convolution hands over, and
+  dnnl::reorder from_reorder;       // the reorder from it to this one's input layout
 };
 
 DnnlConv::DnnlConv(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -157,7 +172,7 @@ std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training,
     if (!training) {
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                         src_any, w_any, impl->bias_md, dst_any, strides, pad, pad);
-      dnnl::primitive_attr attr;
+      dnnl::primitive_attr attr = user_scratchpad();
       if (op != PostOp::none) {
         dnnl::post_ops po;
         po.append_eltwise(1.f, eltwise_of(op), op == PostOp::leaky ? .1f : 0.f, 0.f);
@@ -165,28 +180,32 @@ std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training,
       }
       dnnl::convolution_forward::primitive_desc pd(d, attr, e);
       impl->fwd = dnnl::convolution_forward(pd);
+      impl->fwd_scratch = pd.scratchpad_desc();
       impl->fwd_src = Xfer(src_user, pd.src_desc(), Xfer::kIn);
       impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
       impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
     } else {
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                         src_any, w_any, dst_any, strides, pad, pad);
-      dnnl::convolution_forward::primitive_desc pd(d, e);
+      dnnl::convolution_forward::primitive_desc pd(d, user_scratchpad(), e);
       impl->fwd = dnnl::convolution_forward(pd);
+      impl->fwd_scratch = pd.scratchpad_desc();
       impl->fwd_src = Xfer(src_user, pd.src_desc(), Xfer::kIn);
       impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
       impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
       dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_any, w_any, dst_any, strides,
                                                pad, pad);
-      dnnl::convolution_backward_data::primitive_desc bpd(bd, e, pd);
+      dnnl::convolution_backward_data::primitive_desc bpd(bd, user_scratchpad(), e, pd);
       impl->bwd_data = dnnl::convolution_backward_data(bpd);
+      impl->bwd_data_scratch = bpd.scratchpad_desc();
       impl->bwd_w = Xfer(w_user, bpd.weights_desc(), Xfer::kIn);
       impl->bwd_diff_dst = Xfer(dst_user, bpd.diff_dst_desc(), Xfer::kIn);
       impl->bwd_diff_src = Xfer(src_user, bpd.diff_src_desc(), Xfer::kOutAdd);
       dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
                                                   strides, pad, pad);
-      dnnl::convolution_backward_weights::primitive_desc wpd(wd, e, pd);
+      dnnl::convolution_backward_weights::primitive_desc wpd(wd, user_scratchpad(), e, pd);
       impl->bwd_weights = dnnl::convolution_backward_weights(wpd);
+      impl->bwd_weights_scratch = wpd.scratchpad_desc();
       impl->bww_src = Xfer(src_user, wpd.src_desc(), Xfer::kIn);
       impl->bww_diff_dst = Xfer(dst_user, wpd.diff_dst_desc(), Xfer::kIn);
       impl->bww_diff_w = Xfer(w_user, wpd.diff_weights_desc(), Xfer::kOutAdd);
@@ -198,19 +217,42 @@ std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training,
 }
 
 void DnnlConv::forward_inference(const float* in, const float* w, const float* bias, bool weights_changed,
-                                 float* out) {
+                                 float* out, const DnnlConv* from, bool keep_output) {
   Impl& m = *impl_;
-  memory src = m.fwd_src.to_inner(in, shared_buffer(kSrc).get(m.fwd_src.inner.get_size()));
+  memory src;
+  if (from && from->keeps_output()) {
+    // The previous convolution's result, in its layout: used as is, or reordered between the
+    // two blocked layouts (the reorder is made once).
+    const Impl& f = *from->impl_;
+    memory kept(f.fwd_dst.inner, cpu_engine(), f.kept.ptr());
+    if (f.fwd_dst.inner == m.fwd_src.inner) {
+      src = kept;
+    } else {
+      if (!(m.from_desc == f.fwd_dst.inner)) {
+        m.from_desc = f.fwd_dst.inner;
+        m.from_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), m.from_desc, cpu_engine(), m.fwd_src.inner));
+      }
+      src = memory(m.fwd_src.inner, cpu_engine(), shared_buffer(kSrc).get(m.fwd_src.inner.get_size()));
+      m.from_reorder.execute(cpu_stream(), kept, src);
+    }
+  } else {
+    src = m.fwd_src.to_inner(in, shared_buffer(kSrc).get(m.fwd_src.inner.get_size()));
+  }
   float* wbuf = m.weights.get(m.fwd_w.inner.get_size());
   memory wts = m.fwd_w.same ? memory(m.fwd_w.user, cpu_engine(), const_cast<float*>(w)) : memory(m.fwd_w.inner, cpu_engine(), wbuf);
   if (weights_changed && !m.fwd_w.same) m.fwd_w.to_inner(w, wbuf);
   memory b(m.bias_md, cpu_engine(), const_cast<float*>(bias));
-  memory dst = m.fwd_dst.same ? memory(m.fwd_dst.user, cpu_engine(), out)
-                              : memory(m.fwd_dst.inner, cpu_engine(), shared_buffer(kDst).get(m.fwd_dst.inner.get_size()));
-  m.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}});
-  m.fwd_dst.to_user(dst, out);
+  m.keeps_output = keep_output;
+  memory dst = keep_output     ? memory(m.fwd_dst.inner, cpu_engine(), m.kept.get(m.fwd_dst.inner.get_size()))
+               : m.fwd_dst.same ? memory(m.fwd_dst.user, cpu_engine(), out)
+                                : memory(m.fwd_dst.inner, cpu_engine(), shared_buffer(kDst).get(m.fwd_dst.inner.get_size()));
+  m.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst},
+                                {DNNL_ARG_SCRATCHPAD, scratch(m.fwd_scratch)}});
+  if (!keep_output) m.fwd_dst.to_user(dst, out);
   cpu_stream().wait();
 }
+
+bool DnnlConv::keeps_output() const { return impl_->keeps_output; }
 
 void DnnlConv::forward_training(const float* in, const float* w, float* out) {
   Impl& m = *impl_;
@@ -218,7 +260,8 @@ void DnnlConv::forward_training(const float* in, const float* w, float* out) {
   memory wts = m.fwd_w.to_inner(w, m.weights.get(m.fwd_w.inner.get_size()));
   memory dst = m.fwd_dst.same ? memory(m.fwd_dst.user, cpu_engine(), out)
                               : memory(m.fwd_dst.inner, cpu_engine(), shared_buffer(kDst).get(m.fwd_dst.inner.get_size()));
-  m.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst}});
+  m.fwd.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst},
+                                {DNNL_ARG_SCRATCHPAD, scratch(m.fwd_scratch)}});
   m.fwd_dst.to_user(dst, out);
   cpu_stream().wait();
 }
@@ -229,7 +272,8 @@ void DnnlConv::backward(const float* in, const float* w, const float* diff_out, 
   memory src = m.bww_src.to_inner(in, shared_buffer(kSrc).get(m.bww_src.inner.get_size()));
   memory dd = m.bww_diff_dst.to_inner(diff_out, shared_buffer(kDiffDst).get(m.bww_diff_dst.inner.get_size()));
   memory dw(m.bww_diff_w.inner, cpu_engine(), shared_buffer(kDiffWeights).get(m.bww_diff_w.inner.get_size()));
-  m.bwd_weights.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+  m.bwd_weights.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_WEIGHTS, dw},
+                                        {DNNL_ARG_SCRATCHPAD, scratch(m.bwd_weights_scratch)}});
   m.bww_diff_w.add_to_user(dw, diff_w);
   if (diff_in) {
     // Input gradient; the diff_dst copy above is reused when both primitives take one layout.
@@ -238,7 +282,8 @@ void DnnlConv::backward(const float* in, const float* w, const float* diff_out, 
                      : m.bwd_diff_dst.to_inner(diff_out, shared_buffer(kSrc).get(m.bwd_diff_dst.inner.get_size()));
     memory wts = m.bwd_w.to_inner(w, m.bwd_weights_buf.get(m.bwd_w.inner.get_size()));
     memory ds(m.bwd_diff_src.inner, cpu_engine(), shared_buffer(kDiffSrc).get(m.bwd_diff_src.inner.get_size()));
-    m.bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dd2}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, ds}});
+    m.bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dd2}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, ds},
+                                     {DNNL_ARG_SCRATCHPAD, scratch(m.bwd_data_scratch)}});
     m.bwd_diff_src.add_to_user(ds, diff_in);
   }
   cpu_stream().wait();

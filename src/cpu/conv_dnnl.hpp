@@ -39,7 +39,13 @@ class DnnlConv {
 
   // out = op(conv(in, w) + bias). w and bias are the batch-norm-folded inference weights; the
   // weights are reordered into the primitive's layout only when weights_changed is true.
-  void forward_inference(const float* in, const float* w, const float* bias, bool weights_changed, float* out);
+  // Hand-over between consecutive convolutions (inference): with `from` non-null and holding its
+  // output in its own layout (keeps_output()), the input is taken from there and `in` is not
+  // read; with keep_output, the result stays in this object's layout and `out` is not written.
+  void forward_inference(const float* in, const float* w, const float* bias, bool weights_changed, float* out,
+                         const DnnlConv* from = nullptr, bool keep_output = false);
+  // Whether the last forward_inference kept its result here instead of writing `out`.
+  bool keeps_output() const;
   // out = conv(in, w) (no bias, no activation): the training forward before batch norm.
   void forward_training(const float* in, const float* w, float* out);
   // diff_out is dLoss/d(conv output), NCHW. Adds dLoss/dw into diff_w and, unless diff_in is

@@ -14,10 +14,12 @@ Detector::Detector(const std::string& cfg_path, const std::string& weights_path,
     : net_(load_network(cfg_path, 1)), letterbox_(letterbox) {
   if (!weights_path.empty()) load_inference_weights(*net_, weights_path);
   if (net_->yolo_layers().empty()) fail_at(cfg_path, 0, "the network has no [yolo] layer to detect with");
+  net_->set_hand_over(true);  // only the [yolo] layers' outputs are read
 }
 
 Detector::Detector(std::unique_ptr<Network> net, bool letterbox) : net_(std::move(net)), letterbox_(letterbox) {
   if (net_->yolo_layers().empty()) fail_at(net_->cfg_path, 0, "the network has no [yolo] layer to detect with");
+  net_->set_hand_over(true);
 }
 
 int Detector::classes() const { return const_cast<Network&>(*net_).yolo_layers().front()->classes; }

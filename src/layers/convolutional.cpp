@@ -179,19 +179,25 @@ void ConvolutionalLayer::forward(RunContext& ctx, const float* input) {
   else if (ctx.reference)
     forward_reference(input);
   else
-    forward_inference(input);
+    forward_inference(ctx, input);
 }
 
-void ConvolutionalLayer::forward_inference(const float* input) {
+void ConvolutionalLayer::forward_inference(RunContext& ctx, const float* input) {
   if (!folded_valid_) {
     fold_batchnorm();
     dnnl_fresh_weights_ = true;
   }
   if (DnnlConv* d = dnnl(false)) {
-    d->forward_inference(input, folded_w_.data(), folded_b_.data(), dnnl_fresh_weights_, output.data());
+    const bool fused = post_op_of(activation) != PostOp::none || activation == Activation::Linear;
+    const DnnlConv* from = nullptr;
+    if (ctx.layers && index > 0)
+      if (auto* prev = dynamic_cast<const ConvolutionalLayer*>(&ctx.layer(index - 1)))
+        if (prev->hand_over && input == prev->output.data() && prev->dnnl_ && !prev->dnnl_training_)
+          from = prev->dnnl_.get();
+    d->forward_inference(input, folded_w_.data(), folded_b_.data(), dnnl_fresh_weights_, output.data(), from,
+                         hand_over && fused);
     dnnl_fresh_weights_ = false;
-    if (post_op_of(activation) == PostOp::none && activation != Activation::Linear)
-      activate(activation, output.data(), output.data(), output.size());
+    if (!fused) activate(activation, output.data(), output.data(), output.size());
     return;
   }
   convolve(folded_w_.data(), input, output.data());

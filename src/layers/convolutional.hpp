@@ -38,6 +38,11 @@ class ConvolutionalLayer : public Layer {
   // Must be called after the weights change outside update()/read_weights().
   void weights_changed() { folded_valid_ = false; }
 
+  // Inference only, set by Network::set_hand_over(): the next layer is a convolution and the only
+  // reader of this output, so the result stays in oneDNN's layout for it and `output` is not
+  // written (when the activation is fused into the convolution).
+  bool hand_over = false;
+
   int filters, size, stride, padding, groups;
   bool batch_normalize;
   Activation activation;
@@ -46,7 +51,7 @@ class ConvolutionalLayer : public Layer {
   static constexpr float kBnEps = 1e-6f;  // as OpenCV's Darknet importer (Darknet's .000001)
 
  private:
-  void forward_inference(const float* input);
+  void forward_inference(RunContext& ctx, const float* input);
   void forward_training(const float* input);
   void forward_reference(const float* input);
   void convolve(const float* w, const float* input, float* out);  // raw conv of the whole batch (GEMM)

@@ -16,6 +16,7 @@
 #include "layers/convolutional.hpp"
 #include "layers/registry.hpp"
 #include "layers/route.hpp"
+#include "layers/shortcut.hpp"
 #include "layers/weights_io.hpp"
 #include "layers/yolo.hpp"
 
@@ -262,6 +263,7 @@ void Network::enable_profile(bool on) {
   profile_ = on;
   forward_s_.assign(layers.size(), 0);
   backward_s_.assign(layers.size(), 0);
+  profile_forwards_ = profile_backwards_ = 0;
 }
 
 void Network::print_profile(FILE* f) const {
@@ -270,15 +272,23 @@ void Network::print_profile(FILE* f) const {
     tf += forward_s_[i];
     tb += backward_s_[i];
   }
-  std::fprintf(f, "layer  type        forward s  backward s   share\n");
-  for (size_t i = 0; i < forward_s_.size(); ++i)
-    std::fprintf(f, "%5zu  %-10s %10.3f %10.3f  %5.1f%%\n", i, layers[i]->type(), forward_s_[i], backward_s_[i],
-                 100 * (forward_s_[i] + backward_s_[i]) / std::max(1e-12, tf + tb));
+  // GFLOP/s per layer: its forward FLOPs per image x images run / time; backward counts twice the
+  // forward's (input and weight gradients).
+  std::fprintf(f, "layer  type        forward s  backward s   share  fwd GFLOP/s  bwd GFLOP/s  shape\n");
+  for (size_t i = 0; i < forward_s_.size(); ++i) {
+    const double fl = layers[i]->flops() * batch / 1e9;
+    const double gf = forward_s_[i] > 0 ? fl * profile_forwards_ / forward_s_[i] : 0;
+    const double gb = backward_s_[i] > 0 ? 2 * fl * profile_backwards_ / backward_s_[i] : 0;
+    std::fprintf(f, "%5zu  %-10s %10.3f %10.3f  %5.1f%%  %11.1f  %11.1f  %s\n", i, layers[i]->type(), forward_s_[i],
+                 backward_s_[i], 100 * (forward_s_[i] + backward_s_[i]) / std::max(1e-12, tf + tb), gf, gb,
+                 fl > 0 ? layers[i]->describe().c_str() : "");
+  }
   std::fprintf(f, "total             %10.3f %10.3f\n", tf, tb);
 }
 
 void Network::run_forward(const float* input, RunContext& ctx) {
   const float* x = input;
+  if (profile_) ++profile_forwards_;
   for (size_t i = 0; i < layers.size(); ++i) {
     auto t0 = profile_ ? ProfileClock::now() : ProfileClock::time_point{};
     layers[i]->forward(ctx, x);
@@ -313,11 +323,25 @@ void Network::forward_backward(const float* input, const std::vector<std::vector
     layers[i]->backward(ctx, x, dx);
     if (profile_) backward_s_[i] += std::chrono::duration<double>(ProfileClock::now() - t0).count();
   }
+  if (profile_) ++profile_backwards_;
   seen += batch;
 }
 
 void Network::update(const UpdateArgs& a) {
   for (auto& l : layers) l->update(a);
+}
+
+void Network::set_hand_over(bool on) {
+  const int n = static_cast<int>(layers.size());
+  std::vector<bool> read_elsewhere(n, false);  // by a route or shortcut
+  for (auto& l : layers) {
+    if (auto* r = dynamic_cast<RouteLayer*>(l.get()))
+      for (int s : r->sources) read_elsewhere[s] = true;
+    if (auto* s = dynamic_cast<ShortcutLayer*>(l.get())) read_elsewhere[s->from] = true;
+  }
+  for (int i = 0; i < n; ++i)
+    if (auto* c = dynamic_cast<ConvolutionalLayer*>(layers[i].get()))
+      c->hand_over = on && i + 1 < n && !read_elsewhere[i] && dynamic_cast<ConvolutionalLayer*>(layers[i + 1].get());
 }
 
 double Network::flops() const {

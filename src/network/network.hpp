@@ -49,6 +49,10 @@ class Network {
   void set_batch(int b);
   void resize(int w, int h);  // new input size (multi-scale training)
   void set_training(bool on);
+  // Inference: a convolution whose output only the next layer, a convolution, reads hands it over
+  // in oneDNN's layout and leaves its own `output` unwritten (saves two copies per layer). For
+  // detection, where only the [yolo] layers' outputs are read; off by default.
+  void set_hand_over(bool on);
   double flops() const;  // per image
   void print_summary(FILE* f) const;
   // Per-layer time accounting (forward, backward) for benchmarks: enable, run, print.
@@ -59,6 +63,7 @@ class Network {
   void run_forward(const float* input, RunContext& ctx);
   bool profile_ = false;
   std::vector<double> forward_s_, backward_s_;
+  int profile_forwards_ = 0, profile_backwards_ = 0;
 };
 
 // The [net] section's parameters (errors name file:line).
