@@ -40,7 +40,8 @@ static void usage() {
                "  detector calc_anchors <data> [-num_of_clusters 9] [-width 416] [-height 416]\n"
                "  detect <cfg> <weights> [image...]\n"
                "  loss_plot [-out loss_shape.png] [-csv losses.csv]\n"
-               "  init <cfg> <out.weights> [-seed N]   (seeded from-scratch initial weights)\n");
+               "  init <cfg> <out.weights> [-seed N]   (seeded from-scratch initial weights)\n"
+               "  partial <cfg> <weights> <out.weights> <N>   (the first N layers: a backbone file)\n");
 }
 
 int run_cli(int argc, char** argv) {
@@ -68,6 +69,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "detect") return detect_coco(argc, argv);
     if (cmd == "loss_plot") return run_loss_plot(argc, argv);
     if (cmd == "init") return init_weights(argc, argv);
+    if (cmd == "partial") return partial_weights(argc, argv);
     usage();
     fail("unknown command " + quote_input(cmd));
   } catch (const Error& e) {
