@@ -2,7 +2,7 @@
 # Installs the Debian packages this project builds and tests with. Safe to re-run.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config
-      libdnnl-dev          # oneDNN: the sgemm behind every convolution (see README, "Speed")
+      libdnnl-dev          # oneDNN: the convolution primitives (and sgemm) of every convolution (docs/speed.md)
       libstb-dev           # stb_image / stb_image_write / stb_easy_font
       libopencv-dev        # video demo, drawing, and the importer comparison tests
       libgtest-dev
