@@ -57,16 +57,6 @@ Buffer& shared_buffer(Slot s) {
   return buffers[s];
 }
 
-dnnl::algorithm eltwise_of(PostOp op) {
-  switch (op) {
-    case PostOp::leaky:
-    case PostOp::relu: return dnnl::algorithm::eltwise_relu;
-    case PostOp::logistic: return dnnl::algorithm::eltwise_logistic;
-    case PostOp::none: break;
-  }
-  return dnnl::algorithm::undef;
-}
-
 // Moves a tensor between the caller's plain layout and a primitive's layout. The reorders are
 // built once; `same` means the primitive takes the caller's layout and nothing moves.
 struct Xfer {
@@ -109,9 +99,6 @@ struct Xfer {
   }
 };
 
-}  // namespace
-
-namespace {
 std::atomic<bool>& conv_switch() {
   static std::atomic<bool> on{[] {
     const char* v = std::getenv("DN_CONV");
@@ -175,7 +162,8 @@ std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training,
       dnnl::primitive_attr attr = user_scratchpad();
       if (op != PostOp::none) {
         dnnl::post_ops po;
-        po.append_eltwise(1.f, eltwise_of(op), op == PostOp::leaky ? .1f : 0.f, 0.f);
+        // Darknet's leaky is oneDNN's relu with negative slope .1.
+        po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, op == PostOp::leaky ? .1f : 0.f, 0.f);
         attr.set_post_ops(po);
       }
       dnnl::convolution_forward::primitive_desc pd(d, attr, e);
@@ -280,7 +268,12 @@ void DnnlConv::backward(const float* in, const float* w, const float* diff_out, 
     memory dd2 = m.bwd_diff_dst.inner == m.bww_diff_dst.inner
                      ? dd
                      : m.bwd_diff_dst.to_inner(diff_out, shared_buffer(kSrc).get(m.bwd_diff_dst.inner.get_size()));
-    memory wts = m.bwd_w.to_inner(w, m.bwd_weights_buf.get(m.bwd_w.inner.get_size()));
+    // The forward's copy of the weights is reused when both primitives take one layout (the
+    // weights do not change between a forward and its backward).
+    memory wts = m.bwd_w.inner == m.fwd_w.inner
+                     ? (m.fwd_w.same ? memory(m.fwd_w.user, cpu_engine(), const_cast<float*>(w))
+                                     : memory(m.fwd_w.inner, cpu_engine(), m.weights.ptr()))
+                     : m.bwd_w.to_inner(w, m.bwd_weights_buf.get(m.bwd_w.inner.get_size()));
     memory ds(m.bwd_diff_src.inner, cpu_engine(), shared_buffer(kDiffSrc).get(m.bwd_diff_src.inner.get_size()));
     m.bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dd2}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, ds},
                                      {DNNL_ARG_SCRATCHPAD, scratch(m.bwd_data_scratch)}});

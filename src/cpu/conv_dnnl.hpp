@@ -24,7 +24,7 @@ struct ConvGeometry {
 
 // The activation oneDNN applies as a post-op of the inference convolution; anything else is
 // applied by the layer after the convolution (PostOp::none).
-enum class PostOp { none, leaky, relu, logistic };
+enum class PostOp { none, leaky, relu };
 
 // False when DN_CONV=gemm is set: every convolution then takes the im2col + GEMM path. The
 // setter is for benchmarks that time both paths in one run; a layer keeps the path it took first.
