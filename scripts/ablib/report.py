@@ -1,0 +1,158 @@
+"""table.md and the report of a study folder (table and plots)."""
+
+import math
+import os
+
+from .common import log, read_json, run_dir, write_atomic
+from .plots import plot_loss, plot_map, plot_reliability, read_loss_curve
+from .results import MAIN_METRICS, read_csv
+from .stats import mean_sd, paired_ci
+
+
+def fmt(x, digits=3):
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else "%.*f" % (digits, x)
+
+
+def fmt_signed(x, digits=3):
+    return "—" if x is None or math.isnan(x) else "%+.*f" % (digits, x)
+
+
+def make_table(rows, names, title, meta_lines, baseline, failed=()):
+    variants = []
+    for r in rows:
+        if r["variant"] not in variants:
+            variants.append(r["variant"])
+    metrics = MAIN_METRICS + [("ap_" + n, "AP " + n) for n in names]
+    by = {v: {r["seed"]: r for r in rows if r["variant"] == v} for v in variants}
+    out = ["# " + title, ""]
+    out += meta_lines
+    if meta_lines:
+        out.append("")
+    out.append("## Per variant: mean ± sd over seeds")
+    out.append("")
+    out.append("| variant | seeds | " + " | ".join(lbl for _, lbl in metrics) + " | train min/run |")
+    out.append("|---|---|" + "---|" * len(metrics) + "---|")
+    for v in variants:
+        rs = list(by[v].values())
+        cells = []
+        for col, _ in metrics:
+            m, sd = mean_sd([r[col] for r in rs])
+            cells.append(fmt(m) if len(rs) < 2 else "%s ± %s" % (fmt(m), fmt(sd)))
+        tm, _ = mean_sd([r["train_seconds"] / 60 for r in rs])
+        out.append("| %s | %d | %s | %.1f |" % (v, len(rs), " | ".join(cells), tm))
+    out.append("")
+    out.append("## Difference to %s, paired by seed: mean [95%% t interval]" % baseline)
+    out.append("")
+    if baseline not in by:
+        out.append("No %s runs: no differences." % baseline)
+    else:
+        out.append("| variant | pairs | " + " | ".join("Δ " + lbl for _, lbl in metrics) + " |")
+        out.append("|---|---|" + "---|" * len(metrics))
+        for v in variants:
+            if v == baseline:
+                continue
+            seeds = sorted(set(by[v]) & set(by[baseline]))
+            cells = []
+            for col, _ in metrics:
+                d = [by[v][s][col] - by[baseline][s][col] for s in seeds]
+                if not d:
+                    cells.append("n/a")
+                    continue
+                m, ci = paired_ci(d)
+                if ci is None:
+                    cells.append("%s (n/a: 1 seed)" % fmt_signed(m))
+                else:
+                    cells.append("%s [%s, %s]" % (fmt_signed(m), fmt_signed(ci[0]), fmt_signed(ci[1])))
+            out.append("| %s | %d | %s |" % (v, len(seeds), " | ".join(cells)))
+        out.append("")
+        out.append(
+            "Method: for every seed both runs start from the same initial weights and see the same data "
+            "order and augmentation, so each seed gives one paired difference d = variant − %s. The table "
+            "shows the mean of the n differences and its 95%% Student t interval, mean ± t(0.975, n−1) · "
+            "sd(d) / √n (sd with n − 1). An interval that excludes 0 is a difference the seeds agree on; "
+            "with one seed there is no interval (n/a). mAP and AP: higher is better; ECE (expected "
+            "calibration error, 10 bins): lower is better. The intervals are per comparison, not corrected "
+            "for the number of variants and metrics." % baseline)
+    if failed:
+        out.append("")
+        out.append("Failed runs (not in the tables; rerun to retry): " + ", ".join(failed) + ".")
+    return "\n".join(out) + "\n"
+
+
+def study_meta_lines(study):
+    if not study:
+        return []
+    lines = []
+    if study.get("mode") == "finetune":
+        lines.append("- fine-tuning from `%s` for %d iterations (`-clear`), every variant against continuing "
+                     "with bce" % (study["from"], study["iterations"]))
+    elif study.get("mode") == "pretrained":
+        lines.append("- every run from `%s` (`-clear`; layers not in it initialised per seed), %d iterations"
+                     % (os.path.basename(study["from"]), study["iterations"]))
+    else:
+        lines.append("- from scratch, %d iterations; initial weights: `darknet init <cfg> -seed N` per seed"
+                     % study["iterations"])
+    lines.append("- data `%s`, base cfg `%s`" % (study["data"], study["cfg"]))
+    if study.get("net"):
+        lines.append("- [net] overrides: " + ", ".join("%s=%s" % tuple(kv) for kv in study["net"]))
+    lines.append("- variants ([yolo] keys; section.key: that section's, *F: the base value times F): " + "; ".join(
+        "%s: %s" % (v, ", ".join("%s=%s" % tuple(kv) for kv in keys) or "base cfg")
+        for v, keys in study["variants"].items()))
+    if study.get("start_map"):
+        s = study["start_map"]
+        lines.append("- the starting weights themselves: mAP@.5 %s, mAP@.5:.95 %s, ECE %s"
+                     % (fmt(s["map50"]), fmt(s["map_coco"]), fmt(s["ece"])))
+    return lines
+
+
+def resumed_lines(folder, rows):
+    """Which runs were trained in more than one piece (interrupted, then resumed)."""
+    exact, inexact = [], []
+    for r in rows:
+        rj = os.path.join(run_dir(folder, r["variant"], r["seed"]), "run.json")
+        info = read_json(rj) if os.path.exists(rj) else {}
+        if info.get("inexact_resume"):
+            inexact.append("%s seed %d" % (r["variant"], r["seed"]))
+        elif info.get("training_segments", 1) > 1:
+            exact.append("%s seed %d" % (r["variant"], r["seed"]))
+    lines = []
+    if exact:
+        lines.append("- interrupted and resumed exactly (same weights as one straight run): " + ", ".join(exact))
+    if inexact:
+        lines.append("- interrupted and resumed with the momentum reset (not the exact paired run): " +
+                     ", ".join(inexact))
+    return lines
+
+
+def write_report(folder, failed=()):
+    """Regenerates table.md, map.png and loss.png of a study folder from its results.csv (and the
+    train logs under runs/ for loss.png). Returns the table text."""
+    rows, names = read_csv(os.path.join(folder, "results.csv"))
+    study_path = os.path.join(folder, "study.json")
+    study = read_json(study_path) if os.path.exists(study_path) else None
+    variants = []
+    for r in rows:
+        if r["variant"] not in variants:
+            variants.append(r["variant"])
+    baseline = (study or {}).get("baseline") or ("bce" if "bce" in variants else (variants[0] if variants else "bce"))
+    name = os.path.basename(os.path.normpath(folder))
+    if name == "finetune":
+        name = os.path.basename(os.path.dirname(os.path.normpath(folder))) + " (fine-tuning)"
+    title = "Loss A/B: " + name
+    meta = study_meta_lines(study) + resumed_lines(folder, rows)
+    table = make_table(rows, names, title, meta, baseline, failed)
+    write_atomic(os.path.join(folder, "table.md"), table)
+    if rows:
+        plot_map(rows, os.path.join(folder, "map.png"), title)
+        if not plot_reliability(folder, rows, os.path.join(folder, "reliability.png"), title):
+            log("(no map.json under %s/runs: reliability.png not drawn)" % folder)
+    curves = {}
+    for v in variants:
+        curves[v] = []
+        for r in rows:
+            if r["variant"] == v:
+                its, avg = read_loss_curve(os.path.join(run_dir(folder, v, r["seed"]), "train.log"))
+                curves[v].append((r["seed"], its, avg))
+    if not plot_loss(curves, os.path.join(folder, "loss.png"), title):
+        log("(no train logs under %s/runs: loss.png not drawn)" % folder)
+    return table
