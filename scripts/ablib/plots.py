@@ -6,7 +6,7 @@ import os
 
 from .common import read_json, run_dir
 from .darknet import ITER_RE
-from .results import MAIN_METRICS
+from .results import MAIN_METRICS, variant_order
 from .stats import mean_sd
 
 
@@ -17,12 +17,17 @@ def load_pyplot():
     return plt
 
 
+def save_figure(plt, fig, path):
+    """Writes fig to path (PNG, 110 dpi) through a temporary file, and closes it."""
+    fig.tight_layout()
+    fig.savefig(path + ".tmp.png", dpi=110)
+    plt.close(fig)
+    os.replace(path + ".tmp.png", path)
+
+
 def plot_map(rows, path, title):
     plt = load_pyplot()
-    variants = []
-    for r in rows:
-        if r["variant"] not in variants:
-            variants.append(r["variant"])
+    variants = variant_order(rows)
     fig, axes = plt.subplots(1, 2, figsize=(max(6, 1.3 * len(variants) + 3) * 1.6, 4.2))
     for ax, (col, lbl) in zip(axes, MAIN_METRICS[:2]):
         for i, v in enumerate(variants):
@@ -39,10 +44,7 @@ def plot_map(rows, path, title):
         ax.set_title(lbl + " (bar: mean, error bar: ±1 sd, dots: seeds)", fontsize=9)
         ax.grid(axis="y", alpha=.3)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path + ".tmp.png", dpi=110)
-    plt.close(fig)
-    os.replace(path + ".tmp.png", path)
+    save_figure(plt, fig, path)
 
 
 def plot_reliability(folder, rows, path, title):
@@ -79,10 +81,7 @@ def plot_reliability(folder, rows, path, title):
     ax.set_title(title + "\nreliability, 10 bins, seeds pooled", fontsize=9)
     ax.grid(alpha=.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path + ".tmp.png", dpi=110)
-    plt.close(fig)
-    os.replace(path + ".tmp.png", path)
+    save_figure(plt, fig, path)
     return True
 
 
@@ -127,8 +126,5 @@ def plot_loss(curves, path, title):
                  fontsize=9)
     ax.grid(alpha=.3, which="both")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path + ".tmp.png", dpi=110)
-    plt.close(fig)
-    os.replace(path + ".tmp.png", path)
+    save_figure(plt, fig, path)
     return True

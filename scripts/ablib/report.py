@@ -5,7 +5,7 @@ import os
 
 from .common import log, read_json, run_dir, write_atomic
 from .plots import plot_loss, plot_map, plot_reliability, read_loss_curve
-from .results import MAIN_METRICS, read_csv
+from .results import MAIN_METRICS, read_csv, variant_order
 from .stats import mean_sd, paired_ci
 
 
@@ -18,10 +18,7 @@ def fmt_signed(x, digits=3):
 
 
 def make_table(rows, names, title, meta_lines, baseline, failed=()):
-    variants = []
-    for r in rows:
-        if r["variant"] not in variants:
-            variants.append(r["variant"])
+    variants = variant_order(rows)
     metrics = MAIN_METRICS + [("ap_" + n, "AP " + n) for n in names]
     by = {v: {r["seed"]: r for r in rows if r["variant"] == v} for v in variants}
     out = ["# " + title, ""]
@@ -130,10 +127,7 @@ def write_report(folder, failed=()):
     rows, names = read_csv(os.path.join(folder, "results.csv"))
     study_path = os.path.join(folder, "study.json")
     study = read_json(study_path) if os.path.exists(study_path) else None
-    variants = []
-    for r in rows:
-        if r["variant"] not in variants:
-            variants.append(r["variant"])
+    variants = variant_order(rows)
     baseline = (study or {}).get("baseline") or ("bce" if "bce" in variants else (variants[0] if variants else "bce"))
     name = os.path.basename(os.path.normpath(folder))
     if name == "finetune":

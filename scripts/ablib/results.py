@@ -10,6 +10,15 @@ from .stats import ece_top
 MAIN_METRICS = [("map50", "mAP@.5"), ("map50_95", "mAP@.5:.95"), ("ece", "ECE"), ("ece_top", "ECE ≥.3")]
 
 
+def variant_order(rows):
+    """The variants of rows, in the order they first appear."""
+    variants = []
+    for r in rows:
+        if r["variant"] not in variants:
+            variants.append(r["variant"])
+    return variants
+
+
 def csv_columns(names):
     return (["variant", "seed", "map50", "map50_95"] + ["ap_" + n for n in names] +
             ["ece", "ece_top", "precision", "recall", "f1", "avg_iou", "train_seconds", "iterations"])

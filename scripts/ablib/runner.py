@@ -46,6 +46,14 @@ class Progress:
         return "~%.1f h left (est.)" % (seconds / 3600)
 
 
+def run_failed(rd, head, command, step, rc, log_name):
+    """Marks the run folder rd failed (command exited with rc), prints the tail of its log; 'failed'."""
+    write_atomic(os.path.join(rd, "failed"), "%s exited with %d\n" % (command, rc))
+    log_path = os.path.join(rd, log_name)
+    log("%s: FAILED in %s (exit %d); %s:\n%s" % (head, step, rc, log_path, tail(log_path)))
+    return "failed"
+
+
 class Study:
     """One results folder: fixed data, base cfg and iterations; variants and seeds can be added."""
 
@@ -255,10 +263,7 @@ class Study:
             save_started(time.monotonic() - t0)
             secs = sum(seg["seconds"] for seg in segments)
             if rc != 0 or not os.path.exists(final):
-                write_atomic(os.path.join(rd, "failed"), "training exited with %d\n" % rc)
-                log("%s: FAILED in training (exit %d); %s:\n%s" % (head, rc, os.path.join(rd, "train.log"),
-                                                                  tail(os.path.join(rd, "train.log"))))
-                return "failed"
+                return run_failed(rd, head, "training", "training", rc, "train.log")
             its = state["it"] or self.iterations
             info = {"signature": sig, "train_seconds": secs, "iterations": its, "segments": len(segments),
                     "darknet": self.provenance,
@@ -273,10 +278,7 @@ class Study:
         rc = run_logged([self.darknet, "detector", "map", os.path.join(rd, "run.data"), self.cfgs[v], final,
                          "-out", mj_path], rd, os.path.join(rd, "map.log"))
         if rc != 0 or not os.path.exists(mj_path):
-            write_atomic(os.path.join(rd, "failed"), "detector map exited with %d\n" % rc)
-            log("%s: FAILED in evaluation (exit %d); %s:\n%s" % (head, rc, os.path.join(rd, "map.log"),
-                                                                tail(os.path.join(rd, "map.log"))))
-            return "failed"
+            return run_failed(rd, head, "detector map", "evaluation", rc, "map.log")
         eval_secs = time.monotonic() - t0
         progress.eval_secs.append(eval_secs)
         mj = read_json(mj_path)

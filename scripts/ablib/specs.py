@@ -31,19 +31,11 @@ def parse_variant(spec):
     name = name.strip()
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", name):
         raise AbError("--variant %s: the name may hold letters, digits and _ . + - only" % spec)
-    keys = []
-    for item in rest.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        if "=" not in item:
-            raise AbError("--variant %s: '%s' is not key=value" % (spec, item))
-        k, v = item.split("=", 1)
-        keys.append((k.strip(), v.strip()))
-    return name, keys
+    return name, parse_keyvals(rest, "--variant " + spec)
 
 
 def parse_keyvals(spec, what):
+    """'key=v, key=v' -> [(key, v)] (empty items skipped); what names the option in errors."""
     keys = []
     for item in (spec or "").split(","):
         item = item.strip()
