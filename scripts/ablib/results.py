@@ -58,6 +58,8 @@ def read_csv(path):
     with open(path, newline="") as f:
         rd = csv.DictReader(f)
         cols = rd.fieldnames or []
+        if "variant" not in cols or "map50" not in cols:  # before its values are read as numbers
+            raise AbError("%s: not an ab_losses results.csv (no variant/map50 columns)" % path)
         rows = []
         for r in rd:
             out = {}
@@ -69,7 +71,5 @@ def read_csv(path):
                 else:
                     out[k] = float(v) if v not in ("", None) else float("nan")
             rows.append(out)
-    if "variant" not in cols or "map50" not in cols:
-        raise AbError("%s: not an ab_losses results.csv (no variant/map50 columns)" % path)
     names = [c[3:] for c in cols if c.startswith("ap_")]
     return rows, names
