@@ -18,7 +18,9 @@
 #include "cpu/conv_dnnl.hpp"
 #include "core/rng.hpp"
 #include "network/network.hpp"
+#include "network/param_store.hpp"
 #include "train/init.hpp"
+#include "train/sgd.hpp"
 
 using Clock = std::chrono::steady_clock;
 
@@ -31,6 +33,8 @@ struct Timing {
 // One training network: forward + backward + update on synthetic images and boxes.
 struct Trainer {
   std::unique_ptr<dn::Network> net;
+  std::unique_ptr<dn::CpuParamStore> store;
+  std::unique_ptr<dn::Sgd> sgd;
   std::vector<float> images;
   std::vector<std::vector<dn::Truth>> truths;
   std::vector<double> fb, up;
@@ -39,6 +43,8 @@ struct Trainer {
     net = dn::build_network(dn::parse_cfg_text(cfg_text, "bench.cfg"), batch);
     dn::init_network_weights(*net, 1);
     net->set_training(true);
+    store = std::make_unique<dn::CpuParamStore>(*net);
+    sgd = std::make_unique<dn::Sgd>(*store);
     dn::Rng rng(3);
     images.resize(static_cast<size_t>(batch) * net->input_size());
     for (float& v : images) v = rng.uniform();
@@ -52,7 +58,7 @@ struct Trainer {
     auto t0 = Clock::now();
     net->forward_backward(images.data(), truths);
     auto t1 = Clock::now();
-    net->update({net->batch, 1e-4f, .9f, .0005f});
+    sgd->step({net->batch, 1e-4f, .9f, .0005f});
     auto t2 = Clock::now();
     if (!timed) return;
     fb.push_back(std::chrono::duration<double>(t1 - t0).count());

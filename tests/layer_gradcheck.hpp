@@ -163,7 +163,7 @@ class LayerGradientChecker {
         for (float& w : c->weights) w = rng.uniform(-a, a);
         for (float& b : c->biases) b = rng.uniform(-.5f, .5f);
         for (float& g : c->scales) g = rng.uniform(.5f, 1.5f);
-        c->weights_changed();
+        c->params_changed();
         continue;
       }
       auto params = l->parameters();

@@ -57,7 +57,7 @@ inline void randomize_network(Network& net, const std::vector<float>& input, uin
         std::fill(c->rolling_mean.begin(), c->rolling_mean.end(), 0.f);
         std::fill(c->rolling_variance.begin(), c->rolling_variance.end(), 1.f - ConvolutionalLayer::kBnEps);
       }
-      c->weights_changed();
+      c->params_changed();
       c->forward(ctx, x);
       const size_t n = static_cast<size_t>(c->out.h) * c->out.w;
       bool head = i + 1 < net.layers.size() && dynamic_cast<YoloLayer*>(net.layers[i + 1].get());
@@ -89,7 +89,7 @@ inline void randomize_network(Network& net, const std::vector<float>& input, uin
         }
       }
       c->activation = act;
-      c->weights_changed();
+      c->params_changed();
     }
     l.forward(ctx, x);
     x = l.output.data();

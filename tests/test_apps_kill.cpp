@@ -18,7 +18,9 @@
 
 #include "core/fileio.hpp"
 #include "network/network.hpp"
+#include "network/param_store.hpp"
 #include "train/optimizer_state.hpp"
+#include "train/sgd.hpp"
 #include "train_fixtures.hpp"
 
 namespace dn {
@@ -117,8 +119,11 @@ TEST(KillDuringTraining, CheckpointsAreWholeAndConsistentAfterSigkill) {
     last_seen = static_cast<int64_t>(check->seen);
     // ... and the state of exactly those weights in .state or .state.prev.
     check->set_training(true);
+    CpuParamStore store(*check);
+    Sgd sgd(store);
     std::string why, why_prev;
-    const bool ok = load_optimizer_state(*check, state, &why) || load_optimizer_state(*check, state + ".prev", &why_prev);
+    const bool ok = load_optimizer_state(sgd, check->seen, state, &why) ||
+                    load_optimizer_state(sgd, check->seen, state + ".prev", &why_prev);
     EXPECT_TRUE(ok) << "round " << round << ": no optimizer state matches _last.weights (" << why << "; " << why_prev
                     << ")";
   }

@@ -12,7 +12,9 @@
 #include "eval/results_io.hpp"
 #include "layers/yolo.hpp"
 #include "train/schedule.hpp"
+#include "network/param_store.hpp"
 #include "train/optimizer_state.hpp"
+#include "train/sgd.hpp"
 #include "train/trainer.hpp"
 #include "error_matchers.hpp"
 #include "train_fixtures.hpp"
@@ -211,52 +213,90 @@ TEST(Train, ResumedRunEqualsUninterruptedRun) {
   std::filesystem::remove_all(f.dir);
 }
 
+// The small detector of the fixtures, in training mode, its cfg written to dir/n.cfg.
+std::unique_ptr<Network> training_net(const std::string& dir) {
+  std::ofstream(dir + "/n.cfg") << testing::small_detector_cfg(10, "", 2);
+  auto net = load_network(dir + "/n.cfg", 2);
+  net->set_training(true);
+  return net;
+}
+
 TEST(Train, OptimizerStateFileIsCheckedBeforeUse) {
   const std::string dir = testing::temp_dir("optstate");
   const std::string cfg = dir + "/n.cfg";
-  std::ofstream(cfg) << testing::small_detector_cfg(10, "", 2);
-  auto net = load_network(cfg, 2);
-  net->set_training(true);
-  net->seen = 60;
-  std::vector<std::vector<float>*> bufs;
-  for (auto& l : net->layers)
-    for (auto* b : l->optimizer_state()) bufs.push_back(b);
-  ASSERT_EQ(bufs.size(), 6u * 3 + 2 * 2);  // 6 conv with bn (3 buffers each), 2 without (2)
-  (*bufs[0])[3] = 1.5f;
-  bufs.back()->back() = -2.f;
+  auto net = training_net(dir);
+  CpuParamStore store(*net);
+  Sgd sgd(store);
+  auto& m = sgd.momentum();
+  ASSERT_EQ(m.size(), 6u * 3 + 2 * 2);  // 6 conv with bn (3 buffers each), 2 without (2)
+  auto at = [&](size_t buf, size_t i) -> float& { return m[buf].v->data()[i]; };
+  const size_t last = m.size() - 1, last_i = m[last].v->size() - 1;
+  at(0, 3) = 1.5f;
+  at(last, last_i) = -2.f;
   const std::string path = dir + "/n.state";
-  save_optimizer_state(*net, path);
+  save_optimizer_state(sgd, 60, path);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
-  (*bufs[0])[3] = 0;
-  bufs.back()->back() = 0;
+  at(0, 3) = 0;
+  at(last, last_i) = 0;
   std::string why;
-  ASSERT_TRUE(load_optimizer_state(*net, path, &why)) << why;
-  EXPECT_EQ((*bufs[0])[3], 1.5f);
-  EXPECT_EQ(bufs.back()->back(), -2.f);
+  ASSERT_TRUE(load_optimizer_state(sgd, 60, path, &why)) << why;
+  EXPECT_EQ(at(0, 3), 1.5f);
+  EXPECT_EQ(at(last, last_i), -2.f);
 
-  net->seen = 64;  // the weights are of another iteration
-  (*bufs[0])[3] = 7;
-  EXPECT_FALSE(load_optimizer_state(*net, path, &why));
+  at(0, 3) = 7;  // the weights are of another iteration
+  EXPECT_FALSE(load_optimizer_state(sgd, 64, path, &why));
   EXPECT_CONTAINS(why, "saved at 60 images seen, the weights at 64");
-  EXPECT_EQ((*bufs[0])[3], 7.f) << "a rejected file must change nothing";
-  net->seen = 60;
+  EXPECT_EQ(at(0, 3), 7.f) << "a rejected file must change nothing";
   const std::string bytes = read_text_file(path);
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 5);
-  EXPECT_FALSE(load_optimizer_state(*net, path, &why));
+  EXPECT_FALSE(load_optimizer_state(sgd, 60, path, &why));
   EXPECT_CONTAINS(why, "truncated");
   std::ofstream(path, std::ios::binary) << "not a state file at all";
-  EXPECT_FALSE(load_optimizer_state(*net, path, &why));
+  EXPECT_FALSE(load_optimizer_state(sgd, 60, path, &why));
   EXPECT_CONTAINS(why, "not an optimizer state file");
-  EXPECT_FALSE(load_optimizer_state(*net, dir + "/missing.state", &why));
+  EXPECT_FALSE(load_optimizer_state(sgd, 60, dir + "/missing.state", &why));
   std::string other_cfg = testing::small_detector_cfg(10, "", 2);  // same seen, other layer sizes
   other_cfg.replace(other_cfg.find("filters=256"), 11, "filters=128");
   std::ofstream(cfg) << other_cfg;
   auto net2 = load_network(cfg, 2);
   net2->set_training(true);
-  net2->seen = 60;
+  CpuParamStore store2(*net2);
+  Sgd sgd2(store2);
   std::ofstream(path, std::ios::binary) << bytes;
-  EXPECT_FALSE(load_optimizer_state(*net2, path, &why));
+  EXPECT_FALSE(load_optimizer_state(sgd2, 60, path, &why));
   EXPECT_CONTAINS(why, "buffer");
+  std::filesystem::remove_all(dir);
+}
+
+// The optimizer is Darknet's SGD: one step by hand on a parameter of each kind (decayed
+// convolution weights, undecayed biases), the gradients zeroed, and the momentum carried into the
+// next step.
+TEST(Train, SgdStepIsDarknets) {
+  const std::string dir = testing::temp_dir("sgd");
+  auto net = training_net(dir);
+  CpuParamStore store(*net);
+  Sgd sgd(store);
+  auto ps = store.params();
+  ASSERT_GE(ps.size(), 2u);
+  ASSERT_TRUE(ps[0].p.decay);   // layer 0's weights
+  ASSERT_FALSE(ps[1].p.decay);  // its biases
+  const float w0 = .5f, b0 = -.25f;
+  ps[0].p.value[0] = w0;
+  ps[0].p.grad[0] = 8.f;
+  ps[1].p.value[0] = b0;
+  ps[1].p.grad[0] = -4.f;
+  const UpdateArgs a{4, .1f, .9f, .01f};
+  sgd.step(a);
+  // v = -lr * (g/batch + decay*w) from v = 0; w += v.
+  const float vw = -.1f * (8.f / 4 + .01f * w0), vb = -.1f * (-4.f / 4);
+  EXPECT_FLOAT_EQ(ps[0].p.value[0], w0 + vw);
+  EXPECT_FLOAT_EQ(ps[1].p.value[0], b0 + vb);
+  EXPECT_EQ(ps[0].p.grad[0], 0.f);
+  EXPECT_EQ(ps[1].p.grad[0], 0.f);
+  sgd.step(a);  // no gradient: the momentum alone moves it, with decay on the weight
+  const float w1 = w0 + vw, vw2 = .9f * vw - .1f * (.01f * w1);
+  EXPECT_FLOAT_EQ(ps[0].p.value[0], w1 + vw2);
+  EXPECT_FLOAT_EQ(ps[1].p.value[0], b0 + vb + .9f * vb);
   std::filesystem::remove_all(dir);
 }
 

@@ -133,7 +133,7 @@ void randomize(ConvolutionalLayer& c, Rng& rng) {
     for (float& v : c.rolling_mean) v = rng.uniform(-.3f, .3f);
     for (float& v : c.rolling_variance) v = rng.uniform(.2f, 2.f);
   }
-  c.weights_changed();
+  c.params_changed();
 }
 
 void compare_conv(const std::string& section, int c, int h, int w, int batch, uint64_t seed) {
@@ -169,7 +169,7 @@ void compare_conv(const std::string& section, int c, int h, int w, int batch, ui
     single->scales = conv->scales;
     single->rolling_mean = conv->rolling_mean;
     single->rolling_variance = conv->rolling_variance;
-    single->weights_changed();
+    single->params_changed();
     single->forward(ctx, input.data() + conv->in.size());
     for (size_t i = 0; i < single->output.size(); ++i)
       ASSERT_LE(std::fabs(single->output[i] - ref[conv->out.size() + i]),

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "gradcheck.hpp"
+#include "losses/list.hpp"
 #include "losses/loss.hpp"
 
 namespace {
@@ -451,3 +452,55 @@ TEST(LossParamsCheck, UnknownOrMisusedNames) {
 }
 
 }  // namespace
+
+// The device kernels take a loss as a LossSpec (losses/list.hpp) and evaluate it per element with
+// loss_one / softmax_loss_one; here, on the host, that dispatch must give the values of the Loss
+// objects the CPU trains with (gradients bit for bit), for every registered loss and non-default
+// parameters.
+TEST(LossSpecDispatch, EqualsTheCpuLossBitForBit) {
+  std::vector<float> logits, targets, weights;
+  for (int i = -40; i <= 40; ++i) {
+    for (float y : {0.f, 1.f, .3f}) {
+      logits.push_back(i * .37f);
+      targets.push_back(y);
+      weights.push_back(i % 7 == 0 ? 0.f : 1.f + .01f * i);
+    }
+  }
+  const int n = static_cast<int>(logits.size());
+  for (const std::string& name : dn::loss_names()) {
+    LossParams p = dn::default_loss_params(name);
+    p.gamma = 1.5f;
+    p.alpha = .7f;
+    p.beta = .2f;
+    p.poly_eps = .5f;
+    p.floor_pos = .6f;
+    p.floor_neg = .1f;
+    const dn::losses::LossSpec spec = dn::losses::loss_spec(name, p);
+    EXPECT_EQ(dn::losses::is_softmax(spec), dn::is_softmax_loss(name)) << name;
+    if (!dn::is_softmax_loss(name)) {
+      std::vector<float> g_cpu(n), g_spec(n);
+      const double l_cpu = dn::make_loss(name, p)->compute(logits.data(), targets.data(), weights.data(), n, g_cpu.data());
+      double l_spec = 0;
+      for (int i = 0; i < n; ++i) l_spec += dn::losses::loss_one(spec, logits[i], targets[i], weights[i], &g_spec[i]);
+      // The sums may differ in the last bit where the compiler fuses the weight's multiply into
+      // the caller's addition (FMA contraction) in one place and not the other.
+      EXPECT_NEAR(l_cpu, l_spec, 1e-14 * std::fabs(l_cpu)) << name;
+      EXPECT_EQ(g_cpu, g_spec) << name;
+    } else {
+      const int classes = 5;
+      for (int c = 0; c < classes; ++c) {
+        const float* z = logits.data() + 3 * c;  // any 5 logits
+        std::vector<float> g_cpu(classes), g_spec(classes);
+        const double l_cpu = dn::make_softmax_loss(name, p)->compute(z, classes, c, .8f, g_cpu.data());
+        const double l_spec = dn::losses::softmax_loss_one(spec, z, 1, classes, c, .8f,
+                                                           [&](int j, float v) { g_spec[j] = v; });
+        EXPECT_EQ(l_cpu, l_spec) << name;
+        EXPECT_EQ(g_cpu, g_spec) << name;
+      }
+    }
+  }
+  EXPECT_THROW(dn::losses::loss_spec("nope", LossParams{}), dn::Error);
+  LossParams bad;
+  bad.alpha = 2;
+  EXPECT_THROW(dn::losses::loss_spec("focal", bad), dn::Error);
+}

@@ -97,7 +97,7 @@ void randomize_small(Network& net, uint64_t seed) {
         for (float& v : c->rolling_mean) v = rng.uniform(-.2f, .2f);
         for (float& v : c->rolling_variance) v = rng.uniform(.1f, .6f);
       }
-      c->weights_changed();
+      c->params_changed();
     }
 }
 

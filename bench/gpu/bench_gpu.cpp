@@ -22,6 +22,7 @@
 #include "cuda/device.hpp"
 #include "cuda/gpu_network.hpp"
 #include "network/network.hpp"
+#include "train/sgd.hpp"
 #include "../bench_util.hpp"
 #include "train/init.hpp"
 
@@ -84,17 +85,18 @@ double training_images_per_s(dn::Network& net, int batch, const Options& o, size
     }
   try {
     dn::cuda::GpuNetwork gpu(net, g);
+    dn::Sgd sgd(gpu.params());
     const dn::UpdateArgs args{batch, 1e-4f, .9f, .0005f};
     for (int i = 0; i < 2; ++i) {
       gpu.forward_backward(x.data(), truths);
-      gpu.update(args);
+      sgd.step(args);
     }
     gpu.synchronize();
     *bytes = gpu.device_bytes();
     auto t0 = Clock::now();
     for (int i = 0; i < o.iterations; ++i) {
       gpu.forward_backward(x.data(), truths);  // waits for the statistics: one sync per iteration
-      gpu.update(args);
+      sgd.step(args);
     }
     gpu.synchronize();
     return batch * o.iterations / seconds_since(t0);

@@ -6,9 +6,7 @@
 #include "apps/args.hpp"
 #include "cfg/cfg.hpp"
 #include "core/error.hpp"
-#ifdef DN_GPU
-#include "cuda/device.hpp"
-#endif
+#include "network/device.hpp"
 
 namespace dn {
 
@@ -27,15 +25,10 @@ void take_device_flags(Args& args) {
     if (device < 0) device = g;
   }
   if (index < -1) fail("flag -i needs a device index >= 0, got " + std::to_string(index));
-#ifdef DN_GPU
   if (nogpu)
-    cuda::request_cpu();
+    device::request_cpu();
   else if (device >= 0)
-    cuda::request_device(device);
-#else
-  (void)nogpu;
-  (void)device;
-#endif
+    device::request_device(device);
 }
 
 }  // namespace dn

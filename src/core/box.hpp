@@ -1,7 +1,10 @@
 #pragma once
-// Boxes as Darknet keeps them: centre x, centre y, width, height (relative 0..1 or pixels).
+// Boxes as Darknet keeps them: centre x, centre y, width, height (relative 0..1 or pixels). The
+// IoU family is DN_HD: the CUDA [yolo] kernels assign targets with these very functions.
 #include <algorithm>
 #include <cmath>
+
+#include "core/hd.hpp"
 
 namespace dn {
 
@@ -9,24 +12,25 @@ struct Box {
   float x = 0, y = 0, w = 0, h = 0;
 };
 
-inline float overlap_1d(float c1, float w1, float c2, float w2) {
-  float left = std::max(c1 - w1 / 2, c2 - w2 / 2);
-  float right = std::min(c1 + w1 / 2, c2 + w2 / 2);
+DN_HD inline float overlap_1d(float c1, float w1, float c2, float w2) {
+  const float a = c1 - w1 / 2, b = c2 - w2 / 2, c = c1 + w1 / 2, d = c2 + w2 / 2;
+  const float left = a < b ? b : a;   // std::max(a, b)
+  const float right = d < c ? d : c;  // std::min(c, d)
   return right - left;
 }
 
-inline float box_intersection(const Box& a, const Box& b) {
+DN_HD inline float box_intersection(const Box& a, const Box& b) {
   float w = overlap_1d(a.x, a.w, b.x, b.w);
   float h = overlap_1d(a.y, a.h, b.y, b.h);
   if (w <= 0 || h <= 0) return 0;
   return w * h;
 }
 
-inline float box_union(const Box& a, const Box& b) {
+DN_HD inline float box_union(const Box& a, const Box& b) {
   return a.w * a.h + b.w * b.h - box_intersection(a, b);
 }
 
-inline float box_iou(const Box& a, const Box& b) {
+DN_HD inline float box_iou(const Box& a, const Box& b) {
   float u = box_union(a, b);
   if (u <= 0) return 0;
   return box_intersection(a, b) / u;

@@ -174,14 +174,7 @@ __global__ void epilogue_kernel(const float* x, const float* biases, const float
   }
   DN_PLANE_LOOP(i, n) {
     float v = scales ? x[off + i] * k + shift : x[off + i] + shift;
-    // The common activations inline; the others run afterwards (elementwise.cu).
-    if (act == Activation::Leaky)
-      v = v > 0 ? v : .1f * v;
-    else if (act == Activation::Relu)
-      v = v > 0 ? v : 0.f;
-    else if (act == Activation::Logistic)
-      v = 1.f / (1.f + expf(-v));
-    y[off + i] = v;
+    y[off + i] = activate_one(act, v);
   }
 }
 
@@ -262,11 +255,7 @@ void bn_normalize(const float* x, const float* mean, const float* var, const flo
 void conv_epilogue(const float* x, const float* biases, const float* scales, const float* rolling_mean,
                    const float* rolling_var, float eps, Activation act, int batch, int c, int n, float* y,
                    cudaStream_t s) {
-  const bool inline_act = act == Activation::Leaky || act == Activation::Relu || act == Activation::Logistic ||
-                          act == Activation::Linear;
-  DN_LAUNCH_PLANES(epilogue_kernel, batch, c, n, s, x, biases, scales, rolling_mean, rolling_var, eps,
-                   inline_act ? act : Activation::Linear, c, n, y);
-  if (!inline_act) activate(act, y, y, static_cast<size_t>(batch) * c * n, s);
+  DN_LAUNCH_PLANES(epilogue_kernel, batch, c, n, s, x, biases, scales, rolling_mean, rolling_var, eps, act, c, n, y);
 }
 
 void bn_backward(const double* sb, const double* ss, const float* x_norm, const float* var, const float* scales,

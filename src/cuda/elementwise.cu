@@ -1,69 +1,14 @@
-// Element-wise kernels: activations (the same functions as layers/activations.cpp, in float),
+// Element-wise kernels: activations (layers/activations.hpp's activate_one, activation_derivative),
 // additions, the SGD step and dropout.
 #include "cuda/launch.cuh"
+#include "network/sgd_step.hpp"
 
 namespace dn::cuda {
 
 namespace {
 
-__device__ inline float sigmoid(float x) { return 1.f / (1.f + expf(-x)); }
-__device__ inline float softplus(float x) { return x > 20 ? x : (x < -20 ? expf(x) : log1pf(expf(x))); }
-
-__device__ float device_activate(Activation a, float x) {
-  switch (a) {
-    case Activation::Linear: return x;
-    case Activation::Leaky: return x > 0 ? x : .1f * x;
-    case Activation::Relu: return x > 0 ? x : 0;
-    case Activation::Logistic: return sigmoid(x);
-    case Activation::Tanh: return tanhf(x);
-    case Activation::Mish: return x * tanhf(softplus(x));
-    case Activation::Swish: return x * sigmoid(x);
-    case Activation::Elu: return x >= 0 ? x : expf(x) - 1;
-    case Activation::Selu: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * (expf(x) - 1);
-    case Activation::Relu6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case Activation::Hardtan: return x < -1 ? -1 : (x > 1 ? 1 : x);
-    case Activation::Lhtan:
-      if (x < 0) return .001f * x;
-      if (x > 1) return .001f * (x - 1) + 1;
-      return x;
-    case Activation::Ramp: return x * (x > 0) + .1f * x;
-  }
-  return x;
-}
-
-__device__ float device_derivative(Activation a, float x) {
-  switch (a) {
-    case Activation::Linear: return 1;
-    case Activation::Leaky: return x > 0 ? 1 : .1f;
-    case Activation::Relu: return x > 0 ? 1 : 0;
-    case Activation::Logistic: {
-      float s = sigmoid(x);
-      return s * (1 - s);
-    }
-    case Activation::Tanh: {
-      float t = tanhf(x);
-      return 1 - t * t;
-    }
-    case Activation::Mish: {
-      float sp = softplus(x), t = tanhf(sp);
-      return t + x * (1 - t * t) * sigmoid(x);
-    }
-    case Activation::Swish: {
-      float s = sigmoid(x);
-      return s + x * s * (1 - s);
-    }
-    case Activation::Elu: return x >= 0 ? 1 : expf(x);
-    case Activation::Selu: return x >= 0 ? 1.0507f : 1.0507f * 1.6732f * expf(x);
-    case Activation::Relu6: return (x > 0 && x < 6) ? 1 : 0;
-    case Activation::Hardtan: return (x > -1 && x < 1) ? 1 : 0;
-    case Activation::Lhtan: return (x < 0 || x > 1) ? .001f : 1;
-    case Activation::Ramp: return (x > 0) + .1f;
-  }
-  return 1;
-}
-
 __global__ void activate_kernel(Activation a, const float* x, float* y, size_t n) {
-  DN_GRID_STRIDE(i, n) y[i] = device_activate(a, x[i]);
+  DN_GRID_STRIDE(i, n) y[i] = activate_one(a, x[i]);
 }
 
 __global__ void leaky_kernel(const float* x, float* y, size_t n) {
@@ -78,7 +23,7 @@ __global__ void copy_kernel(const float* x, float* y, size_t n) {
 }
 
 __global__ void gradient_kernel(Activation a, const float* x, float* delta, size_t n) {
-  DN_GRID_STRIDE(i, n) delta[i] *= device_derivative(a, x[i]);
+  DN_GRID_STRIDE(i, n) delta[i] *= activation_derivative(a, x[i]);
 }
 
 __global__ void leaky_gradient_kernel(const float* x, float* delta, size_t n) {
@@ -103,13 +48,7 @@ __global__ void add_rows_kernel(float* dst, size_t dst_stride, size_t dst_offset
 
 __global__ void sgd_kernel(float* w, float* g, float* v, size_t n, float lr, float momentum, float decay,
                            float inv_batch) {
-  DN_GRID_STRIDE(i, n) {
-    // The same float expression as ConvolutionalLayer::update.
-    float vi = momentum * v[i] - lr * (g[i] * inv_batch + decay * w[i]);
-    v[i] = vi;
-    w[i] += vi;
-    g[i] = 0;
-  }
+  DN_GRID_STRIDE(i, n) sgd_step(w[i], g[i], v[i], lr, momentum, decay, inv_batch);
 }
 
 // splitmix64 of (seed, step, i): a counter-based generator, the same mask for the same inputs.

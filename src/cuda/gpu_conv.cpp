@@ -86,18 +86,15 @@ class GpuConvolutional : public GpuLayer {
         var_.resize(l_.filters, "conv batch variance");
       }
       coef_.resize(4 * static_cast<size_t>(l_.filters), "conv bn coefficients");
-      if (weight_grads_.empty()) {  // first time in training: gradients and momentum from zero
+      if (weight_grads_.empty()) {  // first time in training: gradients from zero
         auto zeroed = [&](DeviceBuffer<float>& buf, size_t size, const char* what) {
           buf.resize(size, what);
           buf.zero(ctx.stream);
         };
         zeroed(weight_grads_, weights_.size(), "conv weight gradients");
         zeroed(bias_grads_, biases_.size(), "conv bias gradients");
-        zeroed(weight_v_, weights_.size(), "conv weight momentum");
-        zeroed(bias_v_, biases_.size(), "conv bias momentum");
         if (l_.batch_normalize) {
           zeroed(scale_grads_, scales_.size(), "conv scale gradients");
-          zeroed(scale_v_, scales_.size(), "conv scale momentum");
         }
       }
     } else {
@@ -204,16 +201,11 @@ class GpuConvolutional : public GpuLayer {
       }
   }
 
-  void update(GpuContext& ctx, const UpdateArgs& a) override {
-    if (weight_grads_.empty()) return;  // never trained
-    const float inv_b = 1.f / a.batch;
-    sgd_update(weights_.data(), weight_grads_.data(), weight_v_.data(), weights_.size(), a.learning_rate, a.momentum,
-               a.decay, inv_b, ctx.stream);
-    sgd_update(biases_.data(), bias_grads_.data(), bias_v_.data(), biases_.size(), a.learning_rate, a.momentum, 0.f,
-               inv_b, ctx.stream);
-    if (l_.batch_normalize)
-      sgd_update(scales_.data(), scale_grads_.data(), scale_v_.data(), scales_.size(), a.learning_rate, a.momentum,
-                 0.f, inv_b, ctx.stream);
+  std::vector<Param> params() override {
+    std::vector<Param> p{{weights_.data(), weight_grads_.data(), weights_.size(), true},
+                         {biases_.data(), bias_grads_.data(), biases_.size(), false}};
+    if (l_.batch_normalize) p.push_back({scales_.data(), scale_grads_.data(), scales_.size(), false});
+    return p;
   }
 
   void upload_weights(GpuContext& ctx, const Layer& from) override {
@@ -238,7 +230,7 @@ class GpuConvolutional : public GpuLayer {
       rolling_mean_.download(c.rolling_mean.data(), c.rolling_mean.size(), ctx.stream);
       rolling_var_.download(c.rolling_variance.data(), c.rolling_variance.size(), ctx.stream);
     }
-    c.weights_changed();
+    c.params_changed();
   }
 
   void download_gradients(GpuContext& ctx, Layer& to) const override {
@@ -366,7 +358,7 @@ class GpuConvolutional : public GpuLayer {
   ConvolutionalLayer& l_;
   size_t workspace_ = 0;
   DeviceBuffer<float> weights_, biases_, scales_, rolling_mean_, rolling_var_;
-  DeviceBuffer<float> weight_grads_, bias_grads_, scale_grads_, weight_v_, bias_v_, scale_v_;
+  DeviceBuffer<float> weight_grads_, bias_grads_, scale_grads_;
   DeviceBuffer<float> x_act_, x_norm_, mean_, var_, coef_;
 };
 

@@ -26,7 +26,9 @@ class GpuLayer {
   // Adds dLoss/d(input) into input_delta (nullptr for the first layer) and accumulates parameter
   // gradients; delta holds dLoss/d(output) on entry and may be overwritten.
   virtual void backward(GpuContext& ctx, const float* input, float* input_delta) = 0;
-  virtual void update(GpuContext&, const UpdateArgs&) {}
+  // The parameters and their gradients on the device, in the CPU layer's params() order (the
+  // gradients exist once the layer has trained).
+  virtual std::vector<Param> params() { return {}; }
 
   // Parameters between this layer and a CPU layer of the same type (not necessarily `cpu`).
   virtual void upload_weights(GpuContext&, const Layer&) {}

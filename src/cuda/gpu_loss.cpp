@@ -5,38 +5,10 @@
 
 namespace dn::cuda {
 
-LossSpec loss_spec(const std::string& name, const LossParams& p) {
-  LossSpec s;
-  // The CPU losses hold their parameters as doubles converted from these floats.
-  s.gamma = p.gamma;
-  s.alpha = p.alpha;
-  s.beta = p.beta;
-  s.poly_eps = p.poly_eps;
-  s.floor_pos = p.floor_pos;
-  s.floor_neg = p.floor_neg;
-  if (name == "bce")
-    s.kind = LossKind::Bce;
-  else if (name == "balanced")
-    s.kind = LossKind::Balanced;
-  else if (name == "focal")
-    s.kind = LossKind::Focal;
-  else if (name == "focal_star")
-    s.kind = LossKind::FocalStar;
-  else if (name == "poly1")
-    s.kind = LossKind::Poly1;
-  else if (name == "mfocal")
-    s.kind = LossKind::MFocal;
-  else if (name == "softmax_focal")
-    s.kind = LossKind::SoftmaxFocal;
-  else
-    fail("loss '" + name + "' has no GPU version (src/cuda/loss_device.cuh): run with -nogpu");
-  return s;
-}
-
 double loss_on_device(const std::string& name, const LossParams& p, const std::vector<float>& logits,
                       const std::vector<float>& targets, const std::vector<float>& weights, std::vector<float>& grad) {
-  const LossSpec spec = loss_spec(name, p);
-  if (spec.kind == LossKind::SoftmaxFocal) fail("loss_on_device: '" + name + "' is a softmax loss");
+  const LossSpec spec = losses::loss_spec(name, p);
+  if (losses::is_softmax(spec)) fail("loss_on_device: '" + name + "' is a softmax loss");
   const int n = static_cast<int>(logits.size());
   if (targets.size() != logits.size() || (!weights.empty() && weights.size() != logits.size()))
     fail("loss_on_device: logits, targets and weights differ in size");
@@ -64,8 +36,8 @@ std::vector<double> softmax_loss_on_device(const std::string& name, const LossPa
                                            const std::vector<float>& logits, int classes,
                                            const std::vector<int>& target, const std::vector<float>& weight,
                                            std::vector<float>& grad) {
-  const LossSpec spec = loss_spec(name, p);
-  if (spec.kind != LossKind::SoftmaxFocal) fail("softmax_loss_on_device: '" + name + "' is not a softmax loss");
+  const LossSpec spec = losses::loss_spec(name, p);
+  if (!losses::is_softmax(spec)) fail("softmax_loss_on_device: '" + name + "' is not a softmax loss");
   const int rows = static_cast<int>(target.size());
   if (classes < 1 || logits.size() != static_cast<size_t>(rows) * classes || weight.size() != target.size())
     fail("softmax_loss_on_device: sizes differ");

@@ -1,19 +1,13 @@
 #pragma once
-// The pluggable losses on the device (loss_device.cuh): which device loss stands for a CPU loss,
-// and the losses evaluated over host arrays, for the tests that compare them with src/losses.
-// This header needs no CUDA headers.
+// The pluggable losses evaluated on the device over host arrays, for the tests that compare them
+// with the CPU's Loss objects. The maths is src/losses/*.hpp for both (losses/list.hpp: a loss
+// chosen by name is a losses::LossSpec). This header needs no CUDA headers.
 #include <string>
 #include <vector>
 
 #include "losses/loss.hpp"
 
 namespace dn::cuda {
-
-struct LossSpec;
-
-// The device loss of cfg name `name` (loss_names()) with parameters p. Throws dn::Error for a loss
-// without a device version (a new CPU loss needs one: loss_device.cuh).
-LossSpec loss_spec(const std::string& name, const LossParams& p);
 
 // Loss::compute on the device (device 0): logits, targets, weights (empty: all 1) of one size;
 // fills grad and returns the sum of the weighted losses.

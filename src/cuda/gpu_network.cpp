@@ -14,6 +14,64 @@
 
 namespace dn::cuda {
 
+namespace {
+
+class GpuFloats final : public DeviceFloats {
+ public:
+  GpuFloats(size_t n, int device, cudaStream_t s) : device_(device), s_(s) {
+    buf_.resize(n, "optimizer state");
+    buf_.zero(s_);
+  }
+  float* data() override { return buf_.data(); }
+  size_t size() const override { return buf_.size(); }
+  void to_host(float* host) const override {
+    DN_CUDA_CHECK(cudaSetDevice(device_));
+    buf_.download(host, buf_.size(), s_);
+  }
+  void from_host(const float* host) override {
+    DN_CUDA_CHECK(cudaSetDevice(device_));
+    buf_.upload(host, buf_.size(), s_);
+    DN_CUDA_CHECK(cudaStreamSynchronize(s_));  // the host buffer may go away
+  }
+
+ private:
+  int device_;
+  cudaStream_t s_;
+  DeviceBuffer<float> buf_;
+};
+
+// The GPU layers' parameters; SGD runs as a kernel on the network's stream.
+class GpuParamStore final : public ParamStore {
+ public:
+  GpuParamStore(std::vector<std::unique_ptr<GpuLayer>>& layers, GpuContext& ctx, int device)
+      : layers_(layers), ctx_(ctx), device_(device) {}
+  std::vector<Entry> params() override {
+    std::vector<Entry> out;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      auto ps = layers_[i]->params();
+      for (size_t k = 0; k < ps.size(); ++k) out.push_back({static_cast<int>(i), static_cast<int>(k), ps[k]});
+    }
+    return out;
+  }
+  std::unique_ptr<DeviceFloats> zeros(size_t n) override {
+    DN_CUDA_CHECK(cudaSetDevice(device_));
+    return std::make_unique<GpuFloats>(n, device_, ctx_.stream);
+  }
+  void sgd(const Param& p, float* v, const UpdateArgs& a) override {
+    DN_CUDA_CHECK(cudaSetDevice(device_));
+    sgd_update(p.value, p.grad, v, p.size, a.learning_rate, a.momentum, p.decay ? a.decay : 0.f, 1.f / a.batch,
+               ctx_.stream);
+  }
+  void changed() override {}
+
+ private:
+  std::vector<std::unique_ptr<GpuLayer>>& layers_;
+  GpuContext& ctx_;
+  int device_;
+};
+
+}  // namespace
+
 struct GpuNetwork::Impl {
   Network& net;
   GpuOptions opts;
@@ -30,6 +88,7 @@ struct GpuNetwork::Impl {
   DeviceBuffer<double> yolo_stats;  // [yolo layers][kYoloStats]
   std::vector<DeviceTruth> host_truths;
   std::vector<int> host_counts;
+  std::unique_ptr<GpuParamStore> store;
 
   Impl(Network& n, const GpuOptions& o) : net(n), opts(o) {
     batch = o.batch > 0 ? o.batch : n.batch;
@@ -221,10 +280,10 @@ double GpuNetwork::forward_backward(const float* input, const std::vector<std::v
   return loss;
 }
 
-void GpuNetwork::update(const UpdateArgs& a) {
+ParamStore& GpuNetwork::params() {
   Impl& m = *impl_;
-  m.activate_device();
-  for (auto& l : m.layers) l->update(m.ctx, a);
+  if (!m.store) m.store = std::make_unique<GpuParamStore>(m.layers, m.ctx, m.opts.device);
+  return *m.store;
 }
 
 void GpuNetwork::download_weights(Network& net) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "layers/layer.hpp"
+#include "network/param_store.hpp"
 
 namespace dn {
 class Network;
@@ -45,8 +46,9 @@ class GpuNetwork {
   // [yolo] statistics (into each CPU YoloLayer's stats, so that loss() and stats_line() work) and
   // returns the summed loss; the CPU network's seen grows by batch().
   double forward_backward(const float* input, const std::vector<std::vector<Truth>>& truths);
-  // SGD of every layer with Darknet's semantics (ConvolutionalLayer::update).
-  void update(const UpdateArgs& a);
+  // The parameters on the device, for the optimizer (train/sgd.hpp, which keeps its momentum
+  // on the device too).
+  ParamStore& params();
 
   // Parameters and batch-norm rolling statistics, device -> CPU network and back. net must have
   // the same cfg (checked: layer count and types).

@@ -20,11 +20,11 @@ class GpuYolo : public GpuLayer {
            "backend only; the CUDA backend does not implement them yet (run without -gpu)");
     mask_.upload(l.mask.data(), l.mask.size(), ctx.stream, "yolo mask");
     anchors_.upload(l.anchors.data(), l.anchors.size(), ctx.stream, "yolo anchors");
-    obj_spec_ = loss_spec(l.objectness_loss().name(), l.objectness_loss_params());
+    obj_spec_ = losses::loss_spec(l.objectness_loss().name(), l.objectness_loss_params());
     if (l.class_loss())
-      cls_spec_ = loss_spec(l.class_loss()->name(), l.class_loss_params());
+      cls_spec_ = losses::loss_spec(l.class_loss()->name(), l.class_loss_params());
     else
-      cls_spec_ = loss_spec(l.class_softmax_loss()->name(), l.class_loss_params());
+      cls_spec_ = losses::loss_spec(l.class_softmax_loss()->name(), l.class_loss_params());
     DN_CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
   }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "layers/activations.hpp"
+#include "losses/list.hpp"
 
 namespace dn::cuda {
 
@@ -71,7 +72,7 @@ void bn_backward(const double* sb, const double* ss, const float* x_norm, const 
                  float eps, double count, int batch, int c, int n, float* delta, float* bias_grads,
                  float* scale_grads, float* coef, cudaStream_t s);
 
-// SGD with momentum and decay, Darknet's order (ConvolutionalLayer::update):
+// network/sgd_step.hpp over n values (the GPU store of train/sgd.hpp):
 //   v = momentum*v - lr*(g*inv_batch + decay*w);  w += v;  g = 0.
 void sgd_update(float* w, float* g, float* v, size_t n, float lr, float momentum, float decay, float inv_batch,
                 cudaStream_t s);
@@ -100,13 +101,8 @@ void dropout_forward(const float* in, size_t n, float p, uint64_t seed, uint64_t
 // in_delta[i] += delta[i] * mask[i].
 void dropout_backward(const float* delta, const float* mask, size_t n, float* in_delta, cudaStream_t s);
 
-// ---- losses (loss_device.cuh has the maths) -----------------------------------------------------
-// Which loss, and its parameters as the CPU loss holds them (doubles).
-enum class LossKind : int { Bce, Balanced, Focal, FocalStar, Poly1, MFocal, SoftmaxFocal };
-struct LossSpec {
-  LossKind kind = LossKind::Bce;
-  double gamma = 2, alpha = .25, beta = 0, poly_eps = 1, floor_pos = 1, floor_neg = 0;
-};
+// ---- losses (the maths: src/losses/*.hpp, dispatched by losses/list.hpp) -------------------------
+using losses::LossSpec;
 // Element-wise: grad[i] = w_i * dL_i/dx_i (overwrites), loss[i] = w_i * L_i (weights nullable = 1).
 void loss_elementwise(const LossSpec& spec, const float* logits, const float* targets, const float* weights, int n,
                       float* grad, double* loss, cudaStream_t s);

@@ -1,6 +1,6 @@
 // The losses over plain arrays (what the tests compare with the CPU losses), and a fixed-order sum.
 #include "cuda/launch.cuh"
-#include "cuda/loss_device.cuh"
+#include "losses/list.hpp"
 
 namespace dn::cuda {
 
@@ -8,14 +8,14 @@ namespace {
 
 __global__ void elementwise_kernel(LossSpec spec, const float* logits, const float* targets, const float* weights,
                                    int n, float* grad, double* loss) {
-  DN_GRID_STRIDE(i, n) loss[i] = dev::elementwise(spec, logits[i], targets[i], weights ? weights[i] : 1.f, &grad[i]);
+  DN_GRID_STRIDE(i, n) loss[i] = losses::loss_one(spec, logits[i], targets[i], weights ? weights[i] : 1.f, &grad[i]);
 }
 
 __global__ void softmax_kernel(LossSpec spec, const float* logits, const int* target, const float* weight, int rows,
                                int classes, float* grad, double* loss) {
   DN_GRID_STRIDE(r, rows) {
     float* g = grad + r * classes;
-    loss[r] = dev::softmax_focal(spec, logits + r * classes, 1, classes, target[r], weight[r],
+    loss[r] = losses::softmax_loss_one(spec, logits + r * classes, 1, classes, target[r], weight[r],
                                  [&](int j, float v) { g[j] = v; });
   }
 }

@@ -7,57 +7,32 @@
 // Slots: one per prediction (b, n, loc), slot index s = (b*num + n)*h*w + loc; "slot in image" is
 // n*h*w + loc, as YoloTargets' arrays.
 #include "cuda/launch.cuh"
-#include "cuda/loss_device.cuh"
+#include "layers/yolo_box.hpp"
+#include "losses/list.hpp"
 
 namespace dn::cuda {
 
 namespace {
 
-// glibc's expf is correctly rounded; exp in double rounded to float gives the same value (almost
-// always), where CUDA's expf may differ in the last bits.
-__device__ inline float expf_cpu(float x) { return static_cast<float>(exp(static_cast<double>(x))); }
-__device__ inline float logistic_f(float x) { return 1.f / (1.f + expf_cpu(-x)); }
 __device__ inline double logistic_d(double x) { return 1.0 / (1.0 + exp(-x)); }  // yolo_stats.cpp's
 
-struct DBox {
-  float x, y, w, h;
-};
-
-// core/box.hpp
-__device__ inline float overlap_1d(float c1, float w1, float c2, float w2) {
-  float a = c1 - w1 / 2, b = c2 - w2 / 2;
-  float left = a < b ? b : a;  // std::max
-  float c = c1 + w1 / 2, d = c2 + w2 / 2;
-  float right = d < c ? d : c;  // std::min
-  return right - left;
-}
-__device__ inline float box_iou(const DBox& a, const DBox& b) {
-  float w = overlap_1d(a.x, a.w, b.x, b.w);
-  float h = overlap_1d(a.y, a.h, b.y, b.h);
-  float inter = (w <= 0 || h <= 0) ? 0.f : w * h;
-  float u = a.w * a.h + b.w * b.h - inter;
-  if (u <= 0) return 0;
-  return inter / u;
-}
-
-__device__ inline bool usable(const DeviceTruth& t) {
-  return isfinite(t.x) && isfinite(t.y) && isfinite(t.w) && isfinite(t.h) && t.w > 0 && t.h > 0;
-}
+__device__ inline bool usable(const DeviceTruth& t) { return yolo_usable_truth(Box{t.x, t.y, t.w, t.h}); }
 
 __device__ inline size_t entry(const YoloGeometry& g, int b, int n, int e, int loc) {
   const size_t hw = static_cast<size_t>(g.w) * g.h;
   return (static_cast<size_t>(b) * g.num + n) * (5 + g.classes) * hw + static_cast<size_t>(e) * hw + loc;
 }
 
-// yolo_predicted_box
-__device__ inline DBox predicted_box(const YoloGeometry& g, const float* logits, int b, int n, int loc) {
+// yolo_predicted_box (the GPU backend takes only scale_x_y = 1 without new_coords: gpu_yolo.cpp)
+__device__ inline Box predicted_box(const YoloGeometry& g, const float* logits, int b, int n, int loc) {
   const int i = loc % g.w, j = loc / g.w;
   const int a = g.mask[n];
-  DBox box;
-  box.x = (i + logistic_f(logits[entry(g, b, n, 0, loc)])) / g.w;
-  box.y = (j + logistic_f(logits[entry(g, b, n, 1, loc)])) / g.h;
-  box.w = expf_cpu(logits[entry(g, b, n, 2, loc)]) * g.anchors[2 * a] / g.net_w;
-  box.h = expf_cpu(logits[entry(g, b, n, 3, loc)]) * g.anchors[2 * a + 1] / g.net_h;
+  const YoloDecoding d;
+  Box box;
+  box.x = yolo_center(i, yolo_xy_output(logits[entry(g, b, n, 0, loc)], d), g.w);
+  box.y = yolo_center(j, yolo_xy_output(logits[entry(g, b, n, 1, loc)], d), g.h);
+  box.w = yolo_wh(logits[entry(g, b, n, 2, loc)], g.anchors[2 * a], g.net_w, d);
+  box.h = yolo_wh(logits[entry(g, b, n, 3, loc)], g.anchors[2 * a + 1], g.net_h, d);
   return box;
 }
 
@@ -70,17 +45,17 @@ __global__ void activate_kernel(YoloGeometry g, const float* in, float* out, siz
     const int b = static_cast<int>(t / (static_cast<size_t>(hw) * g.num));
     for (int e = 0; e < 5; ++e) {
       const size_t i = entry(g, b, n, e, loc);
-      out[i] = (e == 2 || e == 3) ? in[i] : logistic_f(in[i]);
+      out[i] = (e == 2 || e == 3) ? in[i] : yolo_logistic(in[i]);
     }
     const size_t c0 = entry(g, b, n, 5, loc);
     if (!g.softmax_classes) {
-      for (int k = 0; k < g.classes; ++k) out[c0 + static_cast<size_t>(k) * hw] = logistic_f(in[c0 + static_cast<size_t>(k) * hw]);
+      for (int k = 0; k < g.classes; ++k) out[c0 + static_cast<size_t>(k) * hw] = yolo_logistic(in[c0 + static_cast<size_t>(k) * hw]);
     } else {
       float mx = in[c0];
       for (int k = 1; k < g.classes; ++k) mx = fmaxf(mx, in[c0 + static_cast<size_t>(k) * hw]);
       float sum = 0;
       for (int k = 0; k < g.classes; ++k) {
-        const float e = expf_cpu(in[c0 + static_cast<size_t>(k) * hw] - mx);
+        const float e = host_expf(in[c0 + static_cast<size_t>(k) * hw] - mx);
         out[c0 + static_cast<size_t>(k) * hw] = e;
         sum += e;
       }
@@ -102,17 +77,7 @@ __global__ void assign_truths_kernel(YoloGeometry g, const DeviceTruth* truths, 
     int i = static_cast<int>(tr.x * g.w), j = static_cast<int>(tr.y * g.h);
     i = i < 0 ? 0 : (i > g.w - 1 ? g.w - 1 : i);
     j = j < 0 ? 0 : (j > g.h - 1 ? g.h - 1 : j);
-    const DBox truth{0, 0, tr.w, tr.h};
-    int best = 0;
-    float best_iou = 0;
-    for (int a = 0; a < g.total_anchors; ++a) {
-      const DBox anchor{0, 0, g.anchors[2 * a] / g.net_w, g.anchors[2 * a + 1] / g.net_h};
-      const float iou = box_iou(anchor, truth);
-      if (iou > best_iou) {
-        best_iou = iou;
-        best = a;
-      }
-    }
+    const int best = yolo_best_anchor_of(g.anchors, g.total_anchors, tr.w, tr.h, g.net_w, g.net_h);
     int n = -1;
     for (int m = 0; m < g.num; ++m)
       if (g.mask[m] == best) {
@@ -140,12 +105,12 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
     const int count = counts[b];
 
     // Step 1: the best IoU of the predicted box with any truth.
-    const DBox pred = predicted_box(g, logits, b, n, loc);
+    const Box pred = predicted_box(g, logits, b, n, loc);
     float best = 0;
     int best_k = -1;
     for (int k = 0; k < count; ++k) {
       if (!usable(tr[k])) continue;
-      const float iou = box_iou(pred, DBox{tr[k].x, tr[k].y, tr[k].w, tr[k].h});
+      const float iou = box_iou(pred, Box{tr[k].x, tr[k].y, tr[k].w, tr[k].h});
       if (iou > best) {
         best = iou;
         best_k = k;
@@ -196,7 +161,7 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
     const size_t obj_idx = entry(g, b, n, 4, loc);
     float grad;
     const double obj_loss =
-        dev::elementwise(obj_spec, logits[obj_idx], obj_target, obj_weight * g.obj_normalizer, &grad);
+        losses::loss_one(obj_spec, logits[obj_idx], obj_target, obj_weight * g.obj_normalizer, &grad);
     loss_delta[obj_idx] = grad;
 
     // Class term (positives). Labels, in the CPU's order: the truth_thresh truth's class, then the
@@ -219,7 +184,7 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
           for (int k = 0; k < count && !label; ++k) label = assigned[k] == slot_in_image && tr[k].cls == c;
           const float y = label ? 1.f - .5f * eps : .5f * eps;
           float gc;
-          cls_loss += dev::elementwise(cls_spec, logits[c0 + static_cast<size_t>(c) * hw], y, g.cls_normalizer, &gc);
+          cls_loss += losses::loss_one(cls_spec, logits[c0 + static_cast<size_t>(c) * hw], y, g.cls_normalizer, &gc);
           loss_delta[c0 + static_cast<size_t>(c) * hw] = gc;
         }
       } else {
@@ -228,10 +193,10 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
           if (assigned[k] == slot_in_image && is_new_label(k)) ++labels;
         const float weight = g.cls_normalizer / static_cast<float>(labels);
         auto emit = [&](int j, float v) { loss_delta[c0 + static_cast<size_t>(j) * hw] += v; };
-        if (step1_cls >= 0) cls_loss += dev::softmax_focal(cls_spec, logits + c0, hw, g.classes, step1_cls, weight, emit);
+        if (step1_cls >= 0) cls_loss += losses::softmax_loss_one(cls_spec, logits + c0, hw, g.classes, step1_cls, weight, emit);
         for (int k = 0; k < count; ++k)
           if (assigned[k] == slot_in_image && is_new_label(k))
-            cls_loss += dev::softmax_focal(cls_spec, logits + c0, hw, g.classes, tr[k].cls, weight, emit);
+            cls_loss += losses::softmax_loss_one(cls_spec, logits + c0, hw, g.classes, tr[k].cls, weight, emit);
       }
     }
     sc.slot_terms[s] = box_loss;
@@ -252,7 +217,7 @@ __global__ void truth_stats_kernel(YoloGeometry g, const float* logits, const De
     if (slot < 0) continue;
     const int n = slot / hw, loc = slot % hw;
     const DeviceTruth tr = truths[t];
-    const float iou = box_iou(predicted_box(g, logits, b, n, loc), DBox{tr.x, tr.y, tr.w, tr.h});
+    const float iou = box_iou(predicted_box(g, logits, b, n, loc), Box{tr.x, tr.y, tr.w, tr.h});
     const size_t c0 = entry(g, b, n, 5, loc);
     double cls_p;
     if (g.softmax_classes) {

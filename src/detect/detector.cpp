@@ -4,9 +4,7 @@
 
 #include "core/error.hpp"
 #include "layers/yolo.hpp"
-#ifdef DN_GPU
-#include "cuda/gpu_network.hpp"
-#endif
+#include "network/device.hpp"
 
 namespace dn {
 
@@ -29,10 +27,8 @@ std::vector<Detection> Detector::detect(const Image& im, float thresh, float nms
   Image sized = letterbox_ ? letterbox_image(im, w, h) : resize_image(im, w, h);
   if (sized.c != net_->params.channels) fail("image has " + std::to_string(sized.c) + " channels, network wants " + std::to_string(net_->params.channels));
   auto t0 = std::chrono::steady_clock::now();
-#ifdef DN_GPU
-  if (!cuda::forward_on_gpu(*net_, gpu_, sized.data.data()))  // false: no device (docs/cuda.md)
-#endif
-  net_->forward(sized.data.data());
+  if (!device::forward(*net_, gpu_, sized.data.data()))  // false: no GPU (docs/cuda.md)
+    net_->forward(sized.data.data());
   auto t1 = std::chrono::steady_clock::now();
   if (ms) *ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   auto dets = get_network_detections(*net_, 0, im.w, im.h, thresh, letterbox_);

@@ -26,7 +26,7 @@ class Detector {
  private:
   std::unique_ptr<Network> net_;
   bool letterbox_;
-  std::shared_ptr<void> gpu_;  // GPU builds: the network on the device (cuda::forward_on_gpu)
+  std::shared_ptr<void> gpu_;  // the network on a GPU, when there is one (device::forward)
 };
 
 }  // namespace dn

@@ -1,7 +1,5 @@
 #include "layers/activations.hpp"
 
-#include <cmath>
-
 #include "core/error.hpp"
 
 namespace dn {
@@ -40,62 +38,6 @@ const char* activation_name(Activation a) {
     case Activation::Ramp: return "ramp";
   }
   return "?";
-}
-
-static inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
-static inline float softplus(float x) { return x > 20 ? x : (x < -20 ? std::exp(x) : std::log1p(std::exp(x))); }
-
-float activate_one(Activation a, float x) {
-  switch (a) {
-    case Activation::Linear: return x;
-    case Activation::Leaky: return x > 0 ? x : .1f * x;
-    case Activation::Relu: return x > 0 ? x : 0;
-    case Activation::Logistic: return sigmoid(x);
-    case Activation::Tanh: return std::tanh(x);
-    case Activation::Mish: return x * std::tanh(softplus(x));
-    case Activation::Swish: return x * sigmoid(x);
-    case Activation::Elu: return x >= 0 ? x : std::exp(x) - 1;
-    case Activation::Selu: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * (std::exp(x) - 1);
-    case Activation::Relu6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case Activation::Hardtan: return x < -1 ? -1 : (x > 1 ? 1 : x);
-    case Activation::Lhtan:
-      if (x < 0) return .001f * x;
-      if (x > 1) return .001f * (x - 1) + 1;
-      return x;
-    case Activation::Ramp: return x * (x > 0) + .1f * x;
-  }
-  return x;
-}
-
-float activation_derivative(Activation a, float x) {
-  switch (a) {
-    case Activation::Linear: return 1;
-    case Activation::Leaky: return x > 0 ? 1 : .1f;
-    case Activation::Relu: return x > 0 ? 1 : 0;
-    case Activation::Logistic: {
-      float s = sigmoid(x);
-      return s * (1 - s);
-    }
-    case Activation::Tanh: {
-      float t = std::tanh(x);
-      return 1 - t * t;
-    }
-    case Activation::Mish: {
-      float sp = softplus(x), t = std::tanh(sp);
-      return t + x * (1 - t * t) * sigmoid(x);
-    }
-    case Activation::Swish: {
-      float s = sigmoid(x);
-      return s + x * s * (1 - s);
-    }
-    case Activation::Elu: return x >= 0 ? 1 : std::exp(x);
-    case Activation::Selu: return x >= 0 ? 1.0507f : 1.0507f * 1.6732f * std::exp(x);
-    case Activation::Relu6: return (x > 0 && x < 6) ? 1 : 0;
-    case Activation::Hardtan: return (x > -1 && x < 1) ? 1 : 0;
-    case Activation::Lhtan: return (x < 0 || x > 1) ? .001f : 1;
-    case Activation::Ramp: return (x > 0) + .1f;
-  }
-  return 1;
 }
 
 void activate(Activation a, const float* x, float* y, size_t n) {

@@ -54,12 +54,9 @@ void ConvolutionalLayer::set_training(bool on) {
     mean_.assign(filters, 0.f);
     variance_.assign(filters, 0.f);
     scale_grads.resize(filters, 0.f);
-    scale_v_.resize(filters, 0.f);
   }
   weight_grads.resize(weights.size(), 0.f);
   bias_grads.resize(filters, 0.f);
-  weight_v_.resize(weights.size(), 0.f);
-  bias_v_.resize(filters, 0.f);
 }
 
 double ConvolutionalLayer::flops() const {
@@ -96,16 +93,11 @@ void ConvolutionalLayer::write_weights(WeightWriter& w) const {
   w.write(weights.data(), weights.size());
 }
 
-std::vector<std::pair<float*, float*>> ConvolutionalLayer::parameters() {
-  std::vector<std::pair<float*, float*>> p{{weights.data(), weight_grads.data()}, {biases.data(), bias_grads.data()}};
-  if (batch_normalize) p.push_back({scales.data(), scale_grads.data()});
+std::vector<Param> ConvolutionalLayer::params() {
+  std::vector<Param> p{{weights.data(), weight_grads.data(), weights.size(), true},
+                       {biases.data(), bias_grads.data(), biases.size(), false}};
+  if (batch_normalize) p.push_back({scales.data(), scale_grads.data(), scales.size(), false});
   return p;
-}
-
-std::vector<size_t> ConvolutionalLayer::parameter_sizes() const {
-  std::vector<size_t> s{weights.size(), biases.size()};
-  if (batch_normalize) s.push_back(scales.size());
-  return s;
 }
 
 void ConvolutionalLayer::fold_batchnorm() {
@@ -391,28 +383,6 @@ void ConvolutionalLayer::backward_gemm(const float* input, float* input_delta) {
         col2im_add(workspace_.data(), in.c / groups, in.h, in.w, size, stride, padding, id);
       }
     }
-}
-
-std::vector<std::vector<float>*> ConvolutionalLayer::optimizer_state() {
-  if (batch_normalize) return {&weight_v_, &bias_v_, &scale_v_};
-  return {&weight_v_, &bias_v_};
-}
-
-// SGD with momentum and weight decay (decay on weights only, as Darknet):
-//   v = momentum*v - lr*(grad/batch + decay*w);  w += v;  grad = 0.
-void ConvolutionalLayer::update(const UpdateArgs& a) {
-  auto step = [&](std::vector<float>& w, std::vector<float>& g, std::vector<float>& v, float decay) {
-    const float inv_b = 1.f / a.batch;
-    for (size_t i = 0; i < w.size(); ++i) {
-      v[i] = a.momentum * v[i] - a.learning_rate * (g[i] * inv_b + decay * w[i]);
-      w[i] += v[i];
-      g[i] = 0;
-    }
-  };
-  step(weights, weight_grads, weight_v_, a.decay);
-  step(biases, bias_grads, bias_v_, 0.f);
-  if (batch_normalize) step(scales, scale_grads, scale_v_, 0.f);
-  folded_valid_ = false;
 }
 
 }  // namespace dn

@@ -24,19 +24,16 @@ class ConvolutionalLayer : public Layer {
   void set_training(bool on) override;
   void forward(RunContext& ctx, const float* input) override;
   void backward(RunContext& ctx, const float* input, float* input_delta) override;
-  void update(const UpdateArgs& a) override;
 
   bool has_weights() const override { return true; }
   void read_weights(WeightReader& r) override;
   void write_weights(WeightWriter& w) const override;
-  std::vector<std::pair<float*, float*>> parameters() override;
-  std::vector<size_t> parameter_sizes() const override;
-  std::vector<std::vector<float>*> optimizer_state() override;
+  std::vector<Param> params() override;
+  // After the parameters change (the optimizer, an initialisation, a copy): the folded batch-norm
+  // weights of inference are made again at the next forward.
+  void params_changed() override { folded_valid_ = false; }
   double flops() const override;
   std::string describe() const override;
-
-  // Must be called after the weights change outside update()/read_weights().
-  void weights_changed() { folded_valid_ = false; }
 
   // Inference only, set by Network::set_hand_over(): the next layer is a convolution and the only
   // reader of this output, so the result stays in oneDNN's layout for it and `output` is not
@@ -69,7 +66,6 @@ class ConvolutionalLayer : public Layer {
   std::vector<float> workspace_;
   // Training state.
   std::vector<float> x_conv_, x_norm_, x_act_, mean_, variance_;
-  std::vector<float> weight_v_, bias_v_, scale_v_;
 };
 
 }  // namespace dn

@@ -38,9 +38,14 @@ struct RunContext {
   Layer& layer(int i) const { return *(*layers)[i]; }
 };
 
-struct UpdateArgs {
-  int batch = 1;  // images whose gradients were accumulated
-  float learning_rate = 0, momentum = 0, decay = 0;
+// One learnable tensor of a layer and its gradient, both on the layer's device (a CPU layer's
+// vectors, or a GPU layer's device buffers). decay: whether weight decay applies to it (Darknet
+// decays convolution weights, not biases or batch-norm scales).
+struct Param {
+  float* value;
+  float* grad;
+  size_t size;
+  bool decay;
 };
 
 class Layer {
@@ -54,18 +59,19 @@ class Layer {
   // Adds dLoss/d(input) into input_delta (nullptr for the first layer) and accumulates
   // parameter gradients. delta holds dLoss/d(output) on entry and may be overwritten.
   virtual void backward(RunContext& ctx, const float* input, float* input_delta) = 0;
-  virtual void update(const UpdateArgs&) {}
   virtual void set_training(bool on);
 
   virtual bool has_weights() const { return false; }
   virtual void read_weights(WeightReader&) {}
   virtual void write_weights(WeightWriter&) const {}
-  // Parameters and their gradients, flattened, for tests and the optimiser.
-  virtual std::vector<std::pair<float*, float*>> parameters() { return {}; }
-  virtual std::vector<size_t> parameter_sizes() const { return {}; }
-  // The optimizer's per-parameter state (SGD momentum), allocated in training mode; saved beside
-  // _last.weights so that a resumed run continues exactly (train/optimizer_state.hpp).
-  virtual std::vector<std::vector<float>*> optimizer_state() { return {}; }
+  // The parameters and their gradients (allocated in training mode), in a fixed order: what the
+  // optimizer steps (train/sgd.hpp), which layers never do themselves.
+  virtual std::vector<Param> params() { return {}; }
+  // Called after the optimizer changed the parameters (e.g. to drop copies derived from them).
+  virtual void params_changed() {}
+  // params() as (value, gradient) pairs and sizes, for the gradient checks.
+  std::vector<std::pair<float*, float*>> parameters();
+  std::vector<size_t> parameter_sizes();
   virtual double flops() const { return 0; }  // per image, multiply-add = 2
   // The loss this layer computed in the last training forward (summed over the mini-batch).
   virtual double loss() const { return 0; }

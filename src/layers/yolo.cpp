@@ -193,7 +193,7 @@ bool YoloLayer::apply_bias_prior(ConvolutionalLayer& conv) const {
   const float bias = -std::log((1.f - bias_prior) / bias_prior);
   for (int n = 0; n < num(); ++n)
     for (int e = 4; e < per_anchor; ++e) conv.biases[n * per_anchor + e] = bias;
-  conv.weights_changed();
+  conv.params_changed();
   return true;
 }
 

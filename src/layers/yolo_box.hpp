@@ -8,13 +8,10 @@
 //   new_coords=1   (scaled-YOLOv4) the convolution before [yolo] already applied the logistic, so
 //                  the layer applies no function of its own; then x = (i + s * t_x - (s - 1) / 2)
 //                  / W and w = (2 t_w)^2 * anchor_w / net_w = 4 t_w^2 anchor_w / net_w.
-#include <cmath>
+#include <math.h>
 
-#if defined(__CUDACC__)
-#define DN_HOST_DEVICE __host__ __device__
-#else
-#define DN_HOST_DEVICE
-#endif
+#include "core/box.hpp"
+#include "core/hd.hpp"
 
 namespace dn {
 
@@ -23,35 +20,58 @@ struct YoloDecoding {
   bool new_coords = false;
 };
 
-DN_HOST_DEVICE inline float yolo_logistic(float x) { return 1.f / (1.f + std::exp(-x)); }
+DN_HD inline float yolo_logistic(float x) { return 1.f / (1.f + host_expf(-x)); }
 
 // Output of the x or y entry from the layer input t: s * f(t) - (s - 1) / 2, f the logistic (or
 // the identity with new_coords).
-DN_HOST_DEVICE inline float yolo_xy_output(float t, const YoloDecoding& d) {
+DN_HD inline float yolo_xy_output(float t, const YoloDecoding& d) {
   const float v = d.new_coords ? t : yolo_logistic(t);
   return v * d.scale_x_y - .5f * (d.scale_x_y - 1.f);
 }
 // d(output)/d(t) of the x or y entry, given the output function's own value f(t).
-DN_HOST_DEVICE inline float yolo_xy_slope(float t, const YoloDecoding& d) {
+DN_HD inline float yolo_xy_slope(float t, const YoloDecoding& d) {
   if (d.new_coords) return d.scale_x_y;
   const float v = yolo_logistic(t);
   return d.scale_x_y * v * (1.f - v);
 }
 // Output of the objectness or a class entry (element-wise classes): the logistic, or the input
 // itself with new_coords.
-DN_HOST_DEVICE inline float yolo_prob_output(float t, const YoloDecoding& d) {
+DN_HD inline float yolo_prob_output(float t, const YoloDecoding& d) {
   return d.new_coords ? t : yolo_logistic(t);
 }
 // Box width (or height) relative to the network input from the w (h) entry t (the output and the
 // input are the same for w and h: the layer leaves them raw).
-DN_HOST_DEVICE inline float yolo_wh(float t, float anchor, int net, const YoloDecoding& d) {
-  return d.new_coords ? 4.f * t * t * anchor / net : std::exp(t) * anchor / net;
+DN_HD inline float yolo_wh(float t, float anchor, int net, const YoloDecoding& d) {
+  return d.new_coords ? 4.f * t * t * anchor / net : host_expf(t) * anchor / net;
 }
 // d(yolo_wh)/d(t).
-DN_HOST_DEVICE inline float yolo_wh_slope(float t, float anchor, int net, const YoloDecoding& d) {
-  return d.new_coords ? 8.f * t * anchor / net : std::exp(t) * anchor / net;
+DN_HD inline float yolo_wh_slope(float t, float anchor, int net, const YoloDecoding& d) {
+  return d.new_coords ? 8.f * t * anchor / net : host_expf(t) * anchor / net;
 }
 // Centre x (or y) relative to the input from the cell index i of `cells` and the x output.
-DN_HOST_DEVICE inline float yolo_center(int i, float xy_output, int cells) { return (i + xy_output) / cells; }
+DN_HD inline float yolo_center(int i, float xy_output, int cells) { return (i + xy_output) / cells; }
+
+// A training truth box the layer can use: finite, with positive width and height.
+DN_HD inline bool yolo_usable_truth(const Box& b) {
+  return isfinite(b.x) && isfinite(b.y) && isfinite(b.w) && isfinite(b.h) && b.w > 0 && b.h > 0;
+}
+
+// The anchor (of all `total`, anchors[2a], anchors[2a+1] in pixels) whose box, centred with the
+// truth's w x h (relative to the net_w x net_h input), overlaps it most; the first on ties, 0 when
+// none overlaps.
+DN_HD inline int yolo_best_anchor_of(const float* anchors, int total, float w, float h, int net_w, int net_h) {
+  const Box truth{0, 0, w, h};
+  int best = 0;
+  float best_iou = 0;
+  for (int a = 0; a < total; ++a) {
+    const Box anchor{0, 0, anchors[2 * a] / net_w, anchors[2 * a + 1] / net_h};
+    const float iou = box_iou(anchor, truth);
+    if (iou > best_iou) {
+      best_iou = iou;
+      best = a;
+    }
+  }
+  return best;
+}
 
 }  // namespace dn

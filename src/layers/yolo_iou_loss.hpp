@@ -24,7 +24,7 @@
 // (new_coords=1 decoding is not handled: training with it is refused by YoloLayer.)
 #include <cmath>
 
-#include "layers/yolo_box.hpp"  // DN_HOST_DEVICE
+#include "layers/yolo_box.hpp"  // DN_HD
 
 namespace dn {
 
@@ -32,7 +32,7 @@ namespace dn {
 // the others are the IoU-type losses above.
 enum class YoloBoxLoss : int { mse = 0, iou = 1, giou = 2, diou = 3, ciou = 4 };
 
-DN_HOST_DEVICE inline const char* yolo_box_loss_name(YoloBoxLoss k) {
+DN_HD inline const char* yolo_box_loss_name(YoloBoxLoss k) {
   switch (k) {
     case YoloBoxLoss::mse: return "mse";
     case YoloBoxLoss::iou: return "iou";
@@ -45,12 +45,12 @@ DN_HOST_DEVICE inline const char* yolo_box_loss_name(YoloBoxLoss k) {
 
 namespace iou_detail {
 template <typename T>
-DN_HOST_DEVICE inline T min2(T a, T b) { return a < b ? a : b; }
+DN_HD inline T min2(T a, T b) { return a < b ? a : b; }
 template <typename T>
-DN_HOST_DEVICE inline T max2(T a, T b) { return a > b ? a : b; }
+DN_HD inline T max2(T a, T b) { return a > b ? a : b; }
 // d min(a, b) / da: 1 if a < b, 0 if a > b, 1/2 at a tie (the mean of the one-sided derivatives).
 template <typename T>
-DN_HOST_DEVICE inline T below(T a, T b) { return a < b ? T(1) : a == b ? T(.5) : T(0); }
+DN_HD inline T below(T a, T b) { return a < b ? T(1) : a == b ? T(.5) : T(0); }
 }  // namespace iou_detail
 
 template <typename T>
@@ -65,7 +65,7 @@ struct IouLossValue {
 // The loss of kind k (not mse) between the predicted box (px, py, pw, ph) and the truth
 // (tx, ty, tw, th), and its gradient with respect to the predicted box. Boxes must have w, h > 0.
 template <typename T>
-DN_HOST_DEVICE inline IouLossValue<T> iou_loss(YoloBoxLoss k, T px, T py, T pw, T ph, T tx, T ty, T tw, T th) {
+DN_HD inline IouLossValue<T> iou_loss(YoloBoxLoss k, T px, T py, T pw, T ph, T tx, T ty, T tw, T th) {
   using iou_detail::below;
   using iou_detail::max2;
   using iou_detail::min2;
@@ -154,7 +154,7 @@ struct YoloIouBoxTerm {
 // cell (i, j) of a grid_w x grid_h grid, anchor (anchor_w, anchor_h) in network pixels, network
 // net_w x net_h, scale_x_y s; truth (tx, ty, tw, th) relative to the network input.
 template <typename T>
-DN_HOST_DEVICE inline YoloIouBoxTerm<T> yolo_iou_box_term(YoloBoxLoss k, const T t[4], int i, int j, int grid_w,
+DN_HD inline YoloIouBoxTerm<T> yolo_iou_box_term(YoloBoxLoss k, const T t[4], int i, int j, int grid_w,
                                                           int grid_h, T anchor_w, T anchor_h, int net_w, int net_h,
                                                           T s, T tx, T ty, T tw, T th) {
   const T sx = T(1) / (T(1) + std::exp(-t[0])), sy = T(1) / (T(1) + std::exp(-t[1]));

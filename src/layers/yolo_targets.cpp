@@ -10,10 +10,7 @@ namespace dn {
 
 namespace {
 
-bool usable(const Truth& t) {
-  return std::isfinite(t.box.x) && std::isfinite(t.box.y) && std::isfinite(t.box.w) && std::isfinite(t.box.h) &&
-         t.box.w > 0 && t.box.h > 0;
-}
+bool usable(const Truth& t) { return yolo_usable_truth(t.box); }
 
 // Makes slot a positive for truth k (or adds k to it): objectness target 1, counted, k's class
 // among the labels, k's box the box target.
@@ -47,19 +44,7 @@ Box yolo_predicted_box(const YoloLayer& l, const float* logits, int n, int loc, 
 }
 
 int yolo_best_anchor(const YoloLayer& l, float w, float h, int net_w, int net_h) {
-  const Box truth{0, 0, w, h};
-  int best = 0;
-  float best_iou = 0;
-  const int total = static_cast<int>(l.anchors.size() / 2);
-  for (int a = 0; a < total; ++a) {
-    const Box anchor{0, 0, l.anchors[2 * a] / net_w, l.anchors[2 * a + 1] / net_h};
-    const float iou = box_iou(anchor, truth);
-    if (iou > best_iou) {
-      best_iou = iou;
-      best = a;
-    }
-  }
-  return best;
+  return yolo_best_anchor_of(l.anchors.data(), static_cast<int>(l.anchors.size() / 2), w, h, net_w, net_h);
 }
 
 YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::vector<Truth>& truths, int net_w,

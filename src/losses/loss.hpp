@@ -2,24 +2,16 @@
 // The loss interface of the YOLO layer's objectness and class terms.
 //
 // A Loss is element-wise on logits: it knows nothing about YOLO, anchors or grids. The maths, the
-// gradients and the test vectors are in docs/losses.md. A new loss is one new file in this folder
-// plus one line in registry.cpp.
+// gradients and the test vectors are in docs/losses.md. Each loss is one header in this folder
+// (its maths as __host__ __device__ functions, its parameter checks, its description) and one
+// entry in list.hpp; the CPU classes here and the CUDA kernels are both made from that list.
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace dn {
+#include "losses/params.hpp"
 
-// Parameters of every loss; each loss reads only the ones it uses (docs/losses.md lists which) and
-// make_loss checks those. The cfg keys are in brackets.
-struct LossParams {
-  float gamma = 2.0f;      // focusing exponent [focal_gamma]
-  float alpha = 0.25f;     // weight of positives; negatives get 1-alpha [focal_alpha]
-  float beta = 0.0f;       // focal_star shift [focal_beta]
-  float poly_eps = 1.0f;   // poly1 coefficient of (1-p_t)^(gamma+1) [poly_eps]
-  float floor_pos = 1.0f;  // mfocal weight floor l+ on positives [mfocal_floor_pos]
-  float floor_neg = 0.0f;  // mfocal weight floor l- on negatives [mfocal_floor_neg]
-};
+namespace dn {
 
 // Element-wise loss on logits.
 class Loss {

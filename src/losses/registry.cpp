@@ -1,21 +1,14 @@
-// The registry: cfg name -> loss. One line per loss, defined in <name>.cpp.
+// The registry: cfg name -> loss, made from list.hpp (one entry per loss, defined in <name>.hpp).
 #include <cmath>
 #include <cstdio>
 
 #include "core/error.hpp"
-#include "losses/elementwise.hpp"
+#include "losses/list.hpp"
 #include "losses/loss.hpp"
 
 namespace dn {
 
 namespace losses {
-std::unique_ptr<Loss> make_bce(const LossParams& p);
-std::unique_ptr<Loss> make_balanced(const LossParams& p);
-std::unique_ptr<Loss> make_focal(const LossParams& p);
-std::unique_ptr<Loss> make_focal_star(const LossParams& p);
-std::unique_ptr<Loss> make_poly1(const LossParams& p);
-std::unique_ptr<Loss> make_mfocal(const LossParams& p);
-std::unique_ptr<SoftmaxLoss> make_softmax_focal(const LossParams& p);
 
 std::string fmt_param(double v) {
   char buf[32];
@@ -42,25 +35,76 @@ void require_finite(const std::string& loss, const std::string& key, double v) {
 }  // namespace losses
 
 namespace {
+
+// The CPU's Loss for an element-wise loss type L of list.hpp.
+template <class L>
+class ElementwiseLoss final : public Loss {
+ public:
+  explicit ElementwiseLoss(const L& l) : l_(l) {}
+  std::string name() const override { return L::kName; }
+  std::string describe() const override { return l_.describe(); }
+  bool allows_soft_targets() const override { return L::kSoftTargets; }
+  double compute(const float* logits, const float* targets, const float* weights, int n,
+                 float* grad) const override {
+    return losses::compute_elementwise(l_, logits, targets, weights, n, grad);
+  }
+
+ private:
+  L l_;
+};
+
+// The CPU's SoftmaxLoss for a softmax loss type L of list.hpp.
+template <class L>
+class SoftmaxLossOf final : public SoftmaxLoss {
+ public:
+  explicit SoftmaxLossOf(const L& l) : l_(l) {}
+  std::string name() const override { return L::kName; }
+  std::string describe() const override { return l_.describe(); }
+  double compute(const float* z, int n, int c, float weight, float* grad) const override {
+    if (n < 1) fail(std::string(L::kName) + " loss: need at least one class, got " + std::to_string(n));
+    if (c < 0 || c >= n)
+      fail(std::string(L::kName) + " loss: target class " + std::to_string(c) + " outside [0, " +
+           std::to_string(n) + ")");
+    return l_(z, 1, n, c, weight, [grad](int j, float g) { grad[j] = g; });
+  }
+
+ private:
+  L l_;
+};
+
+template <class L>
+std::unique_ptr<Loss> make_elementwise(const LossParams& p) {
+  L::check(p);
+  return std::make_unique<ElementwiseLoss<L>>(L(p));
+}
+
+template <class L>
+std::unique_ptr<SoftmaxLoss> make_softmax(const LossParams& p) {
+  L::check(p);
+  return std::make_unique<SoftmaxLossOf<L>>(L(p));
+}
+
 struct Entry {
   const char* name;
+  int id;
   std::unique_ptr<Loss> (*make)(const LossParams&);
 };
 const Entry kLosses[] = {
-    {"bce", losses::make_bce},
-    {"balanced", losses::make_balanced},
-    {"focal", losses::make_focal},
-    {"focal_star", losses::make_focal_star},
-    {"poly1", losses::make_poly1},
-    {"mfocal", losses::make_mfocal},
+#define DN_LOSS_ENTRY(L) {losses::L::kName, losses::k##L, make_elementwise<losses::L>},
+    DN_ELEMENTWISE_LOSSES(DN_LOSS_ENTRY)
+#undef DN_LOSS_ENTRY
 };
 
 struct SoftmaxEntry {
   const char* name;
+  int id;
   std::unique_ptr<SoftmaxLoss> (*make)(const LossParams&);
+  float default_alpha;
 };
 const SoftmaxEntry kSoftmaxLosses[] = {
-    {"softmax_focal", losses::make_softmax_focal},
+#define DN_LOSS_ENTRY(L) {losses::L::kName, losses::k##L, make_softmax<losses::L>, losses::L::kDefaultAlpha},
+    DN_SOFTMAX_LOSSES(DN_LOSS_ENTRY)
+#undef DN_LOSS_ENTRY
 };
 
 std::string known_names() {
@@ -101,13 +145,39 @@ bool is_softmax_loss(const std::string& name) {
 
 LossParams default_loss_params(const std::string& name) {
   LossParams p;
-  if (name == "softmax_focal") {
-    p.alpha = 1.0f;
-    return p;
-  }
+  for (const auto& e : kSoftmaxLosses)
+    if (name == e.name) {
+      p.alpha = e.default_alpha;
+      return p;
+    }
   for (const auto& e : kLosses)
     if (name == e.name) return p;
   fail("unknown loss " + quote_input(name) + " (known: " + known_names() + ")");
 }
+
+namespace losses {
+
+LossSpec loss_spec(const std::string& name, const LossParams& p) {
+  LossSpec s;
+  s.params = p;
+  if (is_softmax_loss(name)) {
+    make_softmax_loss(name, p);  // checks the name and the parameters
+    for (const auto& e : kSoftmaxLosses)
+      if (name == e.name) s.id = e.id;
+  } else {
+    make_loss(name, p);
+    for (const auto& e : kLosses)
+      if (name == e.name) s.id = e.id;
+  }
+  return s;
+}
+
+bool is_softmax(const LossSpec& s) {
+  for (const auto& e : kSoftmaxLosses)
+    if (s.id == e.id) return true;
+  return false;
+}
+
+}  // namespace losses
 
 }  // namespace dn

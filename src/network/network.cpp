@@ -327,10 +327,6 @@ void Network::forward_backward(const float* input, const std::vector<std::vector
   seen += batch;
 }
 
-void Network::update(const UpdateArgs& a) {
-  for (auto& l : layers) l->update(a);
-}
-
 void Network::set_hand_over(bool on) {
   const int n = static_cast<int>(layers.size());
   std::vector<bool> read_elsewhere(n, false);  // by a route or shortcut

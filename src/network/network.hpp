@@ -45,7 +45,6 @@ class Network {
   // Training pass: forward with batch statistics and targets, then backward.
   // truths[b] are image b's boxes (relative to the network input).
   void forward_backward(const float* input, const std::vector<std::vector<Truth>>& truths);
-  void update(const UpdateArgs& a);
   void set_batch(int b);
   void resize(int w, int h);  // new input size (multi-scale training)
   void set_training(bool on);

@@ -23,7 +23,7 @@ void init_network_weights(Network& net, uint64_t seed) {
         std::fill(c->rolling_mean.begin(), c->rolling_mean.end(), 0.f);
         std::fill(c->rolling_variance.begin(), c->rolling_variance.end(), 1.f);
       }
-      c->weights_changed();
+      c->params_changed();
     } else if (auto* d = dynamic_cast<DropoutLayer*>(l.get())) {
       d->rng.reseed(layer_rng.next());
     }
@@ -34,7 +34,7 @@ void init_network_weights(Network& net, uint64_t seed) {
     if (auto* y = dynamic_cast<YoloLayer*>(net.layers[i].get()))
       if (auto* c = dynamic_cast<ConvolutionalLayer*>(net.layers[i - 1].get())) {
         y->apply_bias_prior(*c);
-        c->weights_changed();
+        c->params_changed();
       }
 }
 

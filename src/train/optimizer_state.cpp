@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/fileio.hpp"
-#include "network/network.hpp"
+#include "train/sgd.hpp"
 
 namespace dn {
 
@@ -43,21 +43,6 @@ class Reader {
   size_t pos_ = 0;
 };
 
-struct Buffer {
-  uint32_t layer, k;
-  std::vector<float>* v;
-};
-
-std::vector<Buffer> buffers_of(const Network& net) {
-  std::vector<Buffer> out;
-  for (size_t i = 0; i < net.layers.size(); ++i) {
-    auto state = net.layers[i]->optimizer_state();
-    for (size_t k = 0; k < state.size(); ++k)
-      out.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(k), state[k]});
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string optimizer_state_path(const std::string& weights_path) {
@@ -67,21 +52,23 @@ std::string optimizer_state_path(const std::string& weights_path) {
   return weights_path + ".state";
 }
 
-void save_optimizer_state(const Network& net, const std::string& path) {
-  const std::vector<Buffer> bufs = buffers_of(net);
+void save_optimizer_state(const Sgd& sgd, uint64_t seen, const std::string& path) {
   std::string out(kMagic, sizeof kMagic);
-  put<uint64_t>(out, net.seen);
-  put<uint32_t>(out, static_cast<uint32_t>(bufs.size()));
-  for (const Buffer& b : bufs) {
-    put<uint32_t>(out, b.layer);
-    put<uint32_t>(out, b.k);
-    put<uint64_t>(out, b.v->size());
-    out.append(reinterpret_cast<const char*>(b.v->data()), b.v->size() * sizeof(float));
+  put<uint64_t>(out, seen);
+  put<uint32_t>(out, static_cast<uint32_t>(sgd.momentum().size()));
+  std::vector<float> host;
+  for (const Sgd::Momentum& m : sgd.momentum()) {
+    put<uint32_t>(out, static_cast<uint32_t>(m.layer));
+    put<uint32_t>(out, static_cast<uint32_t>(m.number));
+    put<uint64_t>(out, m.v->size());
+    host.resize(m.v->size());
+    m.v->to_host(host.data());
+    out.append(reinterpret_cast<const char*>(host.data()), host.size() * sizeof(float));
   }
   write_text_file_atomic(path, out);
 }
 
-bool load_optimizer_state(Network& net, const std::string& path, std::string* why) {
+bool load_optimizer_state(Sgd& sgd, uint64_t want_seen, const std::string& path, std::string* why) {
   auto no = [&](const std::string& reason) {
     if (why) *why = reason;
     return false;
@@ -98,10 +85,10 @@ bool load_optimizer_state(Network& net, const std::string& path, std::string* wh
   uint32_t count;
   if (!r.get(&magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0) return no(path + ": not an optimizer state file");
   if (!r.get(&seen) || !r.get(&count)) return no(path + ": truncated");
-  if (seen != net.seen)
+  if (seen != want_seen)
     return no(path + " was saved at " + std::to_string(seen) + " images seen, the weights at " +
-              std::to_string(net.seen));
-  const std::vector<Buffer> bufs = buffers_of(net);
+              std::to_string(want_seen));
+  auto& bufs = sgd.momentum();
   if (count != bufs.size())
     return no(path + " holds " + std::to_string(count) + " buffers, this network has " + std::to_string(bufs.size()));
   std::vector<std::vector<float>> loaded(count);
@@ -109,14 +96,15 @@ bool load_optimizer_state(Network& net, const std::string& path, std::string* wh
     uint32_t layer, k;
     uint64_t n;
     if (!r.get(&layer) || !r.get(&k) || !r.get(&n)) return no(path + ": truncated");
-    if (layer != bufs[i].layer || k != bufs[i].k || n != bufs[i].v->size())
+    if (layer != static_cast<uint32_t>(bufs[i].layer) || k != static_cast<uint32_t>(bufs[i].number) ||
+        n != bufs[i].v->size())
       return no(path + ": buffer " + std::to_string(i) + " is of layer " + std::to_string(layer) + " with " +
                 std::to_string(n) + " values, this network's is of layer " + std::to_string(bufs[i].layer) + " with " +
                 std::to_string(bufs[i].v->size()));
     if (!r.get_floats(&loaded[i], n)) return no(path + ": truncated");
   }
   if (!r.at_end()) return no(path + ": unexpected bytes after the last buffer");
-  for (uint32_t i = 0; i < count; ++i) *bufs[i].v = std::move(loaded[i]);
+  for (uint32_t i = 0; i < count; ++i) bufs[i].v->from_host(loaded[i].data());
   return true;
 }
 

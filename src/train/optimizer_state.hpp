@@ -1,5 +1,5 @@
 #pragma once
-// The optimizer's state (the SGD momentum of every layer that has one), saved beside
+// The optimizer's state (train/sgd.hpp: the momentum of every parameter, on the CPU or a GPU), saved beside
 // <cfg>_last.weights so that resuming an interrupted run continues it exactly: with the loader
 // and the multi-scale draws also restarted at the resumed iteration (train/trainer.cpp), a run
 // stopped and resumed ends with the same weights, bit for bit, as one that ran straight through.
@@ -8,22 +8,24 @@
 //   "DNOPTST1", uint64 seen, uint32 buffer count, then per buffer:
 //   uint32 layer index, uint32 buffer number in the layer, uint64 length, float32[length]
 // (little-endian, as the .weights files).
+#include <cstdint>
 #include <string>
 
 namespace dn {
 
-class Network;
+class Sgd;
 
 // x.weights -> x.state (any other name: name + ".state").
 std::string optimizer_state_path(const std::string& weights_path);
 
-// Writes to path.tmp, then renames. Throws dn::Error naming the file on failure.
-void save_optimizer_state(const Network& net, const std::string& path);
+// Writes sgd's momentum, for weights at `seen` images, to path.tmp, then renames. Throws
+// dn::Error naming the file on failure.
+void save_optimizer_state(const Sgd& sgd, uint64_t seen, const std::string& path);
 
-// Loads the state when `path` exists and was written for this network at this `seen` (the
-// weights just loaded); the network must be in training mode. Returns false and sets *why when
-// there is no file or it does not fit (wrong seen, other layers, truncated): nothing is changed
-// then, and momentum starts at zero as in Darknet.
-bool load_optimizer_state(Network& net, const std::string& path, std::string* why);
+// Loads the state when `path` exists and was written for this network's parameters at this
+// `seen` (the weights just loaded). Returns false and sets *why when there is no file or it does
+// not fit (wrong seen, other layers, truncated): nothing is changed then, and momentum starts at
+// zero as in Darknet.
+bool load_optimizer_state(Sgd& sgd, uint64_t seen, const std::string& path, std::string* why);
 
 }  // namespace dn

@@ -15,12 +15,11 @@
 #include "data/loader.hpp"
 #include "layers/yolo.hpp"
 #include "network/network.hpp"
+#include "train/engine.hpp"
 #include "train/init.hpp"
 #include "train/optimizer_state.hpp"
 #include "train/schedule.hpp"
-#ifdef DN_GPU
-#include "cuda/gpu_network.hpp"
-#endif
+#include "train/sgd.hpp"
 
 namespace dn {
 
@@ -98,11 +97,9 @@ TrainResult train_detector(const TrainOptions& o) {
   }
   std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, seed %llu\n", p.learning_rate, p.momentum,
                p.decay, static_cast<unsigned long long>(seed));
-#ifdef DN_GPU
-  std::unique_ptr<cuda::GpuNetwork> gpu = cuda::gpu_for_training(*net);  // null: the CPU trains (docs/cuda.md)
-  if (!gpu)
-#endif
-  net->set_training(true);
+  // The CPU or a GPU (docs/cuda.md), and the optimizer over its copy of the parameters.
+  std::unique_ptr<TrainEngine> engine = make_train_engine(*net);
+  Sgd sgd(engine->params());
 
   AugmentParams aug;
   aug.w = p.width;
@@ -133,21 +130,15 @@ TrainResult train_detector(const TrainOptions& o) {
 
   std::filesystem::create_directories(data.backup.empty() ? "." : data.backup);
   const std::string last_path = backup_weights_path(data.backup, o.cfg_path, "last");
-  bool keep_state = true;  // the host holds the momentum (not on the GPU)
-#ifdef DN_GPU
-  keep_state = !gpu;
-#endif
   if (iteration > 0 && !o.weights_path.empty()) {
     // The state saved with these weights: <weights>.state, or <weights>.state.prev when a kill
     // came between the two renames of save_last below (the state is checked against the weights'
     // images-seen count, so only the matching one loads).
     const std::string state_path = optimizer_state_path(o.weights_path);
     std::string why, why_prev;
-    if (!keep_state)
-      std::fprintf(stderr, "Resuming at iteration %d on the GPU: momentum starts at zero\n", iteration);
-    else if (load_optimizer_state(*net, state_path, &why))
+    if (load_optimizer_state(sgd, net->seen, state_path, &why))
       std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s\n", iteration, state_path.c_str());
-    else if (load_optimizer_state(*net, state_path + ".prev", &why_prev)) {
+    else if (load_optimizer_state(sgd, net->seen, state_path + ".prev", &why_prev)) {
       std::fprintf(stderr, "Resuming at iteration %d with the momentum of %s.prev\n", iteration, state_path.c_str());
       // Back to a matching pair on disk before the next save rotates the files again.
       std::error_code ec;
@@ -172,12 +163,8 @@ TrainResult train_detector(const TrainOptions& o) {
   auto save_last = [&] {
     const std::string state_path = optimizer_state_path(last_path), prev_path = state_path + ".prev";
     std::error_code ec;
-    if (keep_state) {
-      if (std::filesystem::exists(state_path, ec)) std::filesystem::rename(state_path, prev_path, ec);
-      save_optimizer_state(*net, state_path);
-    } else {
-      std::filesystem::remove(state_path, ec);  // a stale one must not be taken for this run's
-    }
+    if (std::filesystem::exists(state_path, ec)) std::filesystem::rename(state_path, prev_path, ec);
+    save_optimizer_state(sgd, net->seen, state_path);
     save_weights(*net, last_path);
     saved_last = true;
     std::filesystem::remove(prev_path, ec);
@@ -207,11 +194,7 @@ TrainResult train_detector(const TrainOptions& o) {
       std::vector<std::vector<Truth>> truths(b.n);
       for (int i = 0; i < b.n; ++i)
         for (const LabelBox& lb : b.truths[i]) truths[i].push_back({lb.cls, lb.box});
-#ifdef DN_GPU
-      if (gpu) gpu->forward_backward(b.images.data(), truths); else
-#endif
-      net->forward_backward(b.images.data(), truths);
-      for (auto& l : net->layers) loss_sum += l->loss();
+      loss_sum += engine->forward_backward(b.images.data(), truths);
     }
     const float rate = learning_rate_at(p, iteration);
     const float loss = static_cast<float>(loss_sum / p.batch);
@@ -225,10 +208,7 @@ TrainResult train_detector(const TrainOptions& o) {
            std::to_string(iteration + 1) + ": training stopped; " + good +
            " (try a lower learning_rate or a longer burn_in)");
     }
-#ifdef DN_GPU
-    if (gpu) gpu->update({p.batch, rate, p.momentum, p.decay}); else
-#endif
-    net->update({p.batch, rate, p.momentum, p.decay});
+    sgd.step({p.batch, rate, p.momentum, p.decay});
     iteration = static_cast<int>(net->seen / static_cast<uint64_t>(p.batch));
     avg_loss = avg_loss < 0 ? loss : avg_loss * .9f + loss * .1f;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -240,19 +220,16 @@ TrainResult train_detector(const TrainOptions& o) {
                 rate, secs, static_cast<unsigned long long>(net->seen), hours_left);
     std::fflush(stdout);
     result.last_loss = loss;
-#ifdef DN_GPU
     // The host needs the weights to save them, and for -map (on_iteration evaluates them).
-    if (gpu && (o.calc_map || iteration % 100 == 0)) gpu->download_weights(*net);
-#endif
+    const bool save_now = iteration % last_every == 0, save_thousand = iteration % 1000 == 0;
+    if (o.calc_map || save_now || save_thousand) engine->weights_to_host();
     if (o.on_iteration) o.on_iteration(*net, iteration, avg_loss);
-    if (iteration % last_every == 0) save_last();
-    if (iteration % 1000 == 0) save_weights(*net, backup_weights_path(data.backup, o.cfg_path, std::to_string(iteration)));
+    if (save_now) save_last();
+    if (save_thousand) save_weights(*net, backup_weights_path(data.backup, o.cfg_path, std::to_string(iteration)));
   }
   result.iterations = iteration;
   result.avg_loss = avg_loss;
-#ifdef DN_GPU
-  if (gpu) gpu->download_weights(*net);
-#endif
+  engine->weights_to_host();
   if (result.interrupted) {
     save_last();
     result.final_weights = last_path;

@@ -19,6 +19,8 @@
 #include "gpu/gpu_test_util.hpp"
 #include "layers/convolutional.hpp"
 #include "network/network.hpp"
+#include "network/param_store.hpp"
+#include "train/sgd.hpp"
 
 namespace dn {
 namespace {
@@ -37,7 +39,7 @@ void randomize(Network& net, uint64_t seed) {
         for (float& v : c->rolling_mean) v = .1f * rng.normal();
         for (float& v : c->rolling_variance) v = rng.uniform(.5f, 1.5f);
       }
-      c->weights_changed();
+      c->params_changed();
     }
 }
 
@@ -124,8 +126,10 @@ void compare_network(const Case& c, bool cudnn) {
 
   // One SGD step (decay on weights only).
   const UpdateArgs args{c.batch, .01f, .9f, .0005f};
-  cpu->update(args);
-  gpu.update(args);
+  CpuParamStore cpu_store(*cpu);
+  Sgd cpu_sgd(cpu_store), gpu_sgd(gpu.params());
+  cpu_sgd.step(args);
+  gpu_sgd.step(args);
   gpu.download_weights(*scratch);
   for (int i = 0; i <= last; ++i) {
     auto cp = cpu->layers[i]->parameters();

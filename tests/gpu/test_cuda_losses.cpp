@@ -59,11 +59,6 @@ std::vector<Named> elementwise_cases() {
   return v;
 }
 
-// Needs no device: a CPU loss without a device version would make GPU training fail.
-TEST(LossesOnGpu, EveryCpuLossHasADeviceVersion) {
-  for (const std::string& n : loss_names()) EXPECT_NO_THROW(cuda::loss_spec(n, default_loss_params(n))) << n;
-}
-
 TEST(LossesOnGpu, ElementwiseEqualsCpu) {
   DN_REQUIRE_GPU();
   // Logits from far negative to far positive, hard and soft targets, weights including 0.
