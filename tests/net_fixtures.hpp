@@ -77,7 +77,7 @@ inline void randomize_network(Network& net, const std::vector<float>& input, uin
         } else if (head) {
           // Head logits: box offsets with std 1.5, sizes with std .5 (boxes of sane size), objectness
           // and classes a little below 0 so that a minority of scores pass the usual thresholds.
-          int entry = f % (c->filters / static_cast<YoloLayer*>(net.layers[i + 1].get())->num());
+          int entry = f % (c->filters / static_cast<YoloLayer*>(net.layers[i + 1].get())->mask_size());
           float target_std = entry == 2 || entry == 3 ? .5f : 1.5f;
           float offset = entry == 4 ? -2.f : (entry > 4 ? -2.5f : 0.f);
           float k = static_cast<float>(target_std / std::sqrt(var));

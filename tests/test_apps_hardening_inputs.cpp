@@ -380,7 +380,7 @@ TEST(HardeningCfg, NanLossNamesOnlyWeightsThatExist) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON: one writer of strings and numbers (eval/json_writer.hpp), never nan.
+// JSON: one writer of strings and numbers (core/json.hpp), never nan.
 
 TEST(HardeningJson, DetectionsJsonIsValidWithNanAndControlCharacters) {
   Detection d;

@@ -13,8 +13,11 @@
 #include "layers/yolo.hpp"
 #include "train/schedule.hpp"
 #include "network/param_store.hpp"
+#include "apps/validation.hpp"
+#include "train/init.hpp"
 #include "train/optimizer_state.hpp"
 #include "train/sgd.hpp"
+#include "train/progress.hpp"
 #include "train/trainer.hpp"
 #include "error_matchers.hpp"
 #include "train_fixtures.hpp"
@@ -265,6 +268,74 @@ TEST(Train, OptimizerStateFileIsCheckedBeforeUse) {
   std::ofstream(path, std::ios::binary) << bytes;
   EXPECT_FALSE(load_optimizer_state(sgd2, 60, path, &why));
   EXPECT_CONTAINS(why, "buffer");
+  std::filesystem::remove_all(dir);
+}
+
+// -progress: one JSON line per iteration, whose loss is the printed one (and the callbacks'), the
+// three terms summing to it, the iteration and images counting up; an unwritable path is an error
+// naming it before any training.
+TEST(Train, ProgressLinesAreJsonPerIteration) {
+  auto f = testing::make_train_fixture("progress", testing::small_detector_cfg(3), 8);
+  const std::string path = f.dir + "/progress.jsonl";
+  std::vector<float> losses;
+  TrainOptions o = testing::fixture_train_options(f, 5, &losses);
+  {
+    ProgressLog log(path);
+    o.progress = &log;
+    train_detector(o);
+  }
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    ASSERT_EQ(line.front(), '{') << line;
+    ASSERT_EQ(line.back(), '}') << line;
+    auto field = [&](const std::string& key) {
+      const size_t at = line.find("\"" + key + "\": ");
+      EXPECT_NE(at, std::string::npos) << key << " in " << line;
+      return std::stod(line.substr(at + key.size() + 4));
+    };
+    EXPECT_EQ(field("iteration"), n);
+    EXPECT_EQ(field("images"), 8.0 * n);
+    ASSERT_LE(static_cast<size_t>(n), losses.size());
+    EXPECT_NEAR(field("loss"), losses[n - 1], 1e-4 * std::fabs(losses[n - 1]));
+    EXPECT_NEAR(field("box_loss") + field("obj_loss") + field("cls_loss"), field("loss"), 1e-3 * field("loss"));
+    for (const char* k : {"avg_loss", "rate", "seconds", "hours_left"}) field(k);
+  }
+  EXPECT_EQ(n, 3);
+  try {
+    ProgressLog bad(f.dir + "/no/such/folder/p.jsonl");
+    ADD_FAILURE() << "an unwritable -progress path opened";
+  } catch (const Error& e) {
+    EXPECT_CONTAINS(std::string(e.what()), "no/such/folder/p.jsonl");
+  }
+  std::filesystem::remove_all(f.dir);
+}
+
+// weights_version tells a copy of the weights elsewhere (the Detector's GPU network) that they
+// changed: every way of changing them bumps it, training on images does not by itself.
+TEST(Train, WeightsVersionGrowsWhenTheParametersChange) {
+  const std::string dir = testing::temp_dir("wversion");
+  auto net = training_net(dir);
+  uint64_t v = net->weights_version;
+  init_network_weights(*net, 1);
+  EXPECT_GT(net->weights_version, v);
+  v = net->weights_version;
+  CpuParamStore store(*net);
+  Sgd sgd(store);
+  sgd.step({2, .01f, .9f, .0005f});
+  EXPECT_GT(net->weights_version, v);
+  v = net->weights_version;
+  save_weights(*net, dir + "/w.weights");
+  EXPECT_EQ(net->weights_version, v);
+  auto other = training_net(dir);
+  const uint64_t ov = other->weights_version;
+  load_weights(*other, dir + "/w.weights");
+  EXPECT_GT(other->weights_version, ov);
+  const uint64_t nv = net->weights_version;
+  copy_weights(*other, *net);
+  EXPECT_GT(net->weights_version, nv);
   std::filesystem::remove_all(dir);
 }
 

@@ -107,13 +107,13 @@ void compare_with_opencv(const std::string& cfg, int width, int height, const st
   for (size_t li = 0; li < yolos.size(); ++li) {
     const YoloLayer& l = *yolos[li];
     const cv::Mat& m = outs[li];
-    ASSERT_EQ(m.rows, l.out.h * l.out.w * l.num());
+    ASSERT_EQ(m.rows, l.out.h * l.out.w * l.mask_size());
     ASSERT_EQ(m.cols, 5 + l.classes);
     double max_err = 0;
     for (int y = 0; y < l.out.h; ++y)
       for (int x = 0; x < l.out.w; ++x)
-        for (int a = 0; a < l.num(); ++a) {
-          const float* row = m.ptr<float>((y * l.out.w + x) * l.num() + a);
+        for (int a = 0; a < l.mask_size(); ++a) {
+          const float* row = m.ptr<float>((y * l.out.w + x) * l.mask_size() + a);
           const int loc = y * l.out.w + x;
           Detection mine;
           mine.bbox = l.get_box(0, a, x, y, width, height);

@@ -196,7 +196,7 @@ struct TinyCase {
     dn::Rng rng(seed);
     x.resize(l->output.size());
     for (int b = 0; b < batch; ++b)
-      for (int n = 0; n < l->num(); ++n)
+      for (int n = 0; n < l->mask_size(); ++n)
         for (int e = 0; e < 5 + l->classes; ++e)
           for (int loc = 0; loc < 12; ++loc) {
             float v = e < 2 ? rng.uniform(-1.5f, 1.5f) : e < 4 ? rng.uniform(-.7f, .7f) : rng.uniform(-3.f, 3.f);
@@ -391,7 +391,7 @@ Expected expected_obj_cls(const YoloLayer& l, const float* x, const YoloTargets&
   const int hw = l.out.w * l.out.h, C = l.classes;
   Expected e;
   e.grad.assign(l.out.size(), 0.f);
-  for (int n = 0; n < l.num(); ++n)
+  for (int n = 0; n < l.mask_size(); ++n)
     for (int loc = 0; loc < hw; ++loc) {
       const int s = n * hw + loc;
       float logit = x[l.entry_index(0, n, 4, loc)], g;
@@ -423,7 +423,7 @@ TEST(YoloLosses, FocalChangesObjectnessAndClassesOnly) {
   focal.l->compute_loss(focal.x.data(), focal.truths, TinyCase::W, TinyCase::H);
   const YoloLayer& l = *focal.l;
   const int hw = 12;
-  for (int n = 0; n < l.num(); ++n)
+  for (int n = 0; n < l.mask_size(); ++n)
     for (int e = 0; e < 4; ++e)
       for (int loc = 0; loc < hw; ++loc) {
         const size_t i = l.entry_index(0, n, e, loc);
@@ -434,7 +434,7 @@ TEST(YoloLosses, FocalChangesObjectnessAndClassesOnly) {
   const YoloTargets t = focal.assign();
   auto loss = dn::make_loss("focal", fp);
   Expected ex = expected_obj_cls(l, focal.x.data(), t, *loss, loss.get(), nullptr);
-  for (int n = 0; n < l.num(); ++n)
+  for (int n = 0; n < l.mask_size(); ++n)
     for (int e = 4; e < 5 + l.classes; ++e)
       for (int loc = 0; loc < hw; ++loc) {
         const size_t i = l.entry_index(0, n, e, loc);
@@ -457,7 +457,7 @@ TEST(YoloLosses, DefaultIsBceWithGradientPMinusTarget) {
   const YoloTargets t = c.assign();
   const int hw = 12;
   double obj_loss = 0, cls_loss = 0;
-  for (int n = 0; n < l.num(); ++n)
+  for (int n = 0; n < l.mask_size(); ++n)
     for (int loc = 0; loc < hw; ++loc) {
       const int s = n * hw + loc;
       const size_t i = l.entry_index(0, n, 4, loc);
@@ -492,7 +492,7 @@ TEST(YoloLosses, NormalizersScaleTheirTerm) {
   EXPECT_NEAR(b.l->stats.obj_loss, 2 * a.l->stats.obj_loss, 1e-6);
   EXPECT_NEAR(b.l->stats.cls_loss, 3 * a.l->stats.cls_loss, 1e-6);
   const YoloLayer& l = *a.l;
-  for (int n = 0; n < l.num(); ++n)
+  for (int n = 0; n < l.mask_size(); ++n)
     for (int e = 0; e < 5 + l.classes; ++e)
       for (int loc = 0; loc < 12; ++loc) {
         const size_t i = l.entry_index(0, n, e, loc);

@@ -267,7 +267,7 @@ struct Case {
     dn::Rng rng(seed);
     x.resize(l->output.size());
     for (int b = 0; b < batch; ++b)
-      for (int n = 0; n < l->num(); ++n)
+      for (int n = 0; n < l->mask_size(); ++n)
         for (int e = 0; e < 5 + l->classes; ++e)
           for (int loc = 0; loc < 12; ++loc)
             x[l->entry_index(b, n, e, loc)] =

@@ -92,7 +92,7 @@ std::unique_ptr<Network> check_original(const Expected& e) {
     const YoloLayer& y = *yolos[k];
     EXPECT_EQ(y.index, e.yolo_index[k]);
     EXPECT_EQ(y.classes, e.classes);
-    EXPECT_EQ(y.num(), 3);
+    EXPECT_EQ(y.mask_size(), 3);
     EXPECT_EQ(y.out, (Shape{3 * (e.classes + 5), e.grid[k], e.grid[k]}));
     EXPECT_EQ(y.output.size(), y.out.size());
     // The conv in front of each head has (classes + 5) * 3 linear filters, without batch norm.

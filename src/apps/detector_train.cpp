@@ -1,4 +1,5 @@
 // darknet detector train <data> <cfg> [weights] [-clear] [-dont_show] [-seed N] [-map] [-iterations N]
+//                        [-chart chart.png] [-progress FILE|-] [-quiet]
 #include <climits>
 #include <cstdio>
 
@@ -18,7 +19,7 @@ int detector_train(int argc, char** argv) {
   std::vector<std::string> p;
   for (int i = 3; i < argc && argv[i][0] != '-'; ++i) p.push_back(argv[i]);
   if (p.size() < 2 || p.size() > 3)
-    fail("usage: darknet detector train <data> <cfg> [weights] [-clear] [-dont_show] [-seed N] [-map] [-iterations N] [-chart chart.png]");
+    fail("usage: darknet detector train <data> <cfg> [weights] [-clear] [-dont_show] [-seed N] [-map] [-iterations N] [-chart chart.png] [-progress FILE]");
   Args args(argc, argv, 3 + static_cast<int>(p.size()));
   TrainOptions o;
   o.data_path = p[0];
@@ -34,17 +35,17 @@ int detector_train(int argc, char** argv) {
   o.max_batches = args.get_int_in("-iterations", -1, 1, INT_MAX);  // -1: the cfg's max_batches
   o.quiet = args.flag("-quiet");
   std::string chart = args.get_string("-chart", "chart.png");
+  const std::string progress_path = args.get_string("-progress", "");  // JSON lines (train/progress.hpp)
   take_device_flags(args);  // -nogpu, -i N, -gpus N (docs/cuda.md)
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
-  // The chart (and -map's evaluations) hang off the training loop's per-iteration callback.
-  DataConfig data = read_data_file(o.data_path);
-  NetParams params = parse_net_section(parse_cfg(o.cfg_path).sections[0]);
-  int train_images = data.train.empty() ? 0 : static_cast<int>(read_image_list(data.train, dirname_of(data.train)).size());
-  int max_batches = o.max_batches > 0 ? o.max_batches : params.max_batches;
-  TrainMonitor monitor(data, o.cfg_path, o.calc_map, train_images, params.batch, params.burn_in,
-                       max_batches, chart);
+  // The files are read once; the chart (and -map's evaluations) hang off the training loop's
+  // per-iteration callback.
+  const TrainSetup setup = load_train_setup(o);
+  ProgressLog progress(progress_path);
+  if (!progress_path.empty()) o.progress = &progress;
+  TrainMonitor monitor(setup, o.cfg_path, o.calc_map, chart, o.progress);
   o.on_iteration = [&](Network& net, int it, float avg) { monitor.on_iteration(net, it, avg); };
-  train_detector(o);
+  train_detector(o, setup);
   return 0;
 }
 

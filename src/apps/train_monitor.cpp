@@ -12,17 +12,18 @@
 
 namespace dn {
 
-TrainMonitor::TrainMonitor(const DataConfig& data, const std::string& cfg_path, bool calc_map, int train_images,
-                           int batch, int burn_in, int max_batches, std::string chart_path)
-    : data_(data), cfg_path_(cfg_path), chart_path_(std::move(chart_path)), calc_map_(calc_map), burn_in_(burn_in),
-      max_batches_(max_batches) {
+TrainMonitor::TrainMonitor(const TrainSetup& setup, const std::string& cfg_path, bool calc_map, std::string chart_path,
+                           ProgressLog* progress)
+    : data_(setup.data), cfg_path_(cfg_path), chart_path_(std::move(chart_path)), calc_map_(calc_map),
+      burn_in_(setup.params.burn_in), max_batches_(setup.params.max_batches), progress_(progress) {
   // Every max(100 iterations, 4 epochs), as Darknet users know it.
+  const int train_images = static_cast<int>(setup.train_paths.size()), batch = std::max(1, setup.params.batch);
   const int epoch = std::max(1, (train_images + batch - 1) / batch);
   map_every_ = std::max(100, 4 * epoch);
   if (calc_map_) {
     if (data_.valid.empty()) fail_at(data_.path, 0, "-map needs 'valid=' (the list of validation images)");
     names_ = names_for(data_);
-    auto net = load_network(cfg_path_, 1);
+    auto net = build_network(setup.cfg, 1);
     bool letterbox = net->params.letter_box != 0;
     detector_ = std::make_unique<Detector>(std::move(net), letterbox);
   }
@@ -45,6 +46,7 @@ void TrainMonitor::evaluate(Network& net, int iteration) {
   map_y_.push_back(r.map50);
   std::printf("\n mean average precision (mAP@0.50) = %f at iteration %d (best %f)\n", r.map50, iteration,
               std::max(best_map_, r.map50));
+  if (progress_) progress_->map(iteration, r.map50, std::max(best_map_, r.map50));
   if (r.map50 > best_map_) {
     best_map_ = r.map50;
     best_iteration_ = iteration;

@@ -8,14 +8,16 @@
 
 #include "cfg/data_file.hpp"
 #include "detect/detector.hpp"
+#include "train/trainer.hpp"
 
 namespace dn {
 
 class TrainMonitor {
  public:
-  // chart_path "" draws no chart. map_every: iterations between evaluations (with -map).
-  TrainMonitor(const DataConfig& data, const std::string& cfg_path, bool calc_map, int train_images, int batch,
-               int burn_in, int max_batches, std::string chart_path);
+  // From the training's own setup (nothing is read again). chart_path "" draws no chart; with
+  // progress, each evaluation is also a -progress line.
+  TrainMonitor(const TrainSetup& setup, const std::string& cfg_path, bool calc_map, std::string chart_path,
+               ProgressLog* progress = nullptr);
   void on_iteration(Network& net, int iteration, float avg_loss);
   double best_map() const { return best_map_; }
   int map_every() const { return map_every_; }
@@ -29,6 +31,7 @@ class TrainMonitor {
   std::vector<std::string> names_;
   bool calc_map_;
   int map_every_, burn_in_, max_batches_;
+  ProgressLog* progress_;
   std::unique_ptr<Detector> detector_;  // an inference copy of the network (batch 1)
   std::vector<double> loss_x_, loss_y_, map_x_, map_y_;
   double best_map_ = -1;

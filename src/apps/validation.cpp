@@ -48,6 +48,7 @@ void copy_weights(const Network& from, Network& to) {
     to.layers[i]->read_weights(r);
   }
   to.seen = from.seen;
+  ++to.weights_version;
 }
 
 }  // namespace dn

@@ -53,7 +53,7 @@ std::unique_ptr<GpuLayer> make_gpu_yolo(GpuContext& ctx, Layer& cpu);
 
 // The [yolo] layers' statistics: GpuNetwork gives each its slice of one device array (so that one
 // copy brings all back) and turns them into YoloStats.
-constexpr int kYoloStats = 10;
+constexpr int kYoloStats = kYoloStatCount;  // kernels.hpp's YoloStat
 void set_yolo_stats_slot(GpuLayer& yolo, double* device_stats);
 void store_yolo_stats(GpuLayer& yolo, const double* host_stats);  // into the CPU layer's stats
 bool yolo_has_loss(const GpuLayer& yolo);

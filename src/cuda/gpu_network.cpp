@@ -293,6 +293,7 @@ void GpuNetwork::download_weights(Network& net) const {
   for (size_t i = 0; i < m.layers.size(); ++i)
     m.layers[i]->download_weights(const_cast<GpuContext&>(m.ctx), *net.layers[i]);
   net.seen = m.net.seen;
+  ++net.weights_version;
 }
 
 void GpuNetwork::upload_weights(const Network& net) {
@@ -371,11 +372,11 @@ std::unique_ptr<GpuNetwork> gpu_for_training(Network& net) {
 }
 
 namespace {
-// What the Detector's opaque slot holds: the GPU network (null: the CPU runs) and the seen of the
-// weights it holds.
+// What the Detector's opaque slot holds: the GPU network (null: the CPU runs) and the
+// weights_version of the weights it holds.
 struct DetectorGpu {
   std::unique_ptr<GpuNetwork> gpu;
-  uint64_t seen = 0;
+  uint64_t version = 0;
 };
 }  // namespace
 
@@ -388,15 +389,15 @@ bool forward_on_gpu(Network& net, std::shared_ptr<void>& state, const float* inp
       o.device = device;
       o.batch = net.batch;
       s->gpu = std::make_unique<GpuNetwork>(net, o);
-      s->seen = net.seen;
+      s->version = net.weights_version;
     }
     state = s;
   }
   auto& s = *static_cast<DetectorGpu*>(state.get());
   if (!s.gpu) return false;
-  if (s.seen != net.seen) {
+  if (s.version != net.weights_version) {
     s.gpu->upload_weights(net);
-    s.seen = net.seen;
+    s.version = net.weights_version;
   }
   s.gpu->forward(input);
   s.gpu->download_yolo_outputs(net);

@@ -85,8 +85,8 @@ std::unique_ptr<GpuNetwork> gpu_for_training(Network& net);
 // The Detector's hook: runs net's forward on the device when one is active, leaving the [yolo]
 // outputs in net's layers, and returns true; returns false (the caller runs the CPU) otherwise.
 // `state` is the Detector's opaque slot: it holds the GPU network, created at the first call. The
-// weights are uploaded again whenever net.seen changed since the last upload (load_weights and
-// copy_weights set it).
+// weights are uploaded again whenever net.weights_version changed since the last upload
+// (load_weights, copy_weights and the optimizer bump it).
 bool forward_on_gpu(Network& net, std::shared_ptr<void>& state, const float* input);
 
 }  // namespace dn::cuda

@@ -17,7 +17,7 @@ class GpuYolo : public GpuLayer {
   GpuYolo(GpuContext& ctx, YoloLayer& l) : GpuLayer(l), l_(l) {
     if (l.decoding().scale_x_y != 1.f || l.decoding().new_coords)
       fail("[yolo] layer " + std::to_string(l.index) + ": scale_x_y other than 1 and new_coords=1 run on the CPU "
-           "backend only; the CUDA backend does not implement them yet (run without -gpu)");
+           "backend only; the CUDA backend does not implement them yet (run with -nogpu)");
     mask_.upload(l.mask.data(), l.mask.size(), ctx.stream, "yolo mask");
     anchors_.upload(l.anchors.data(), l.anchors.size(), ctx.stream, "yolo anchors");
     obj_spec_ = losses::loss_spec(l.objectness_loss().name(), l.objectness_loss_params());
@@ -31,13 +31,9 @@ class GpuYolo : public GpuLayer {
   void reshape(GpuContext& ctx, int b, bool train) override {
     if (train) refuse_cpu_only_training_keys();
     GpuLayer::reshape(ctx, b, train);
-    const size_t slots = static_cast<size_t>(b) * l_.num() * l_.out.h * l_.out.w;
+    const size_t slots = static_cast<size_t>(b) * l_.mask_size() * l_.out.h * l_.out.w;
     if (train) {
       loss_delta_.resize(output.size(), "yolo loss gradient");
-      obj_target_.resize(slots, "yolo targets");
-      obj_weight_.resize(slots, "yolo weights");
-      box_truth_.resize(slots, "yolo box truths");
-      step1_truth_.resize(slots, "yolo truth_thresh truths");
       slot_terms_.resize(4 * slots, "yolo terms");
     } else {
       loss_delta_.release();
@@ -53,8 +49,7 @@ class GpuYolo : public GpuLayer {
     const size_t truth_slots = static_cast<size_t>(batch) * ctx.max_truths;
     assigned_.resize(truth_slots, "yolo assignments");
     truth_terms_.resize(6 * truth_slots, "yolo truth statistics");
-    YoloScratch sc{obj_target_.data(), obj_weight_.data(), box_truth_.data(),   step1_truth_.data(),
-                   slot_terms_.data(), assigned_.data(),   truth_terms_.data()};
+    YoloScratch sc{slot_terms_.data(), assigned_.data(), truth_terms_.data()};
     yolo_loss(g, obj_spec_, cls_spec_, input, ctx.truths, ctx.truth_counts, ctx.max_truths, sc, loss_delta_.data(),
               stats_, ctx.stream);
     has_loss_ = true;
@@ -66,23 +61,23 @@ class GpuYolo : public GpuLayer {
                   ctx.stream);
   }
 
-  // stats: kYoloStats doubles (yolo_loss's order) -> YoloStats, as YoloStatsAccumulator::finish.
+  // stats: kYoloStats doubles (YoloStat) -> YoloStats, as YoloStatsAccumulator::finish.
   void store(const double* st) {
     YoloStats s;
-    const int count = static_cast<int>(std::lround(st[4]));
+    const int count = static_cast<int>(std::lround(st[kStatCount]));
     s.count = count;
-    s.anchors = static_cast<long long>(batch) * l_.num() * l_.out.h * l_.out.w;
+    s.anchors = static_cast<long long>(batch) * l_.mask_size() * l_.out.h * l_.out.w;
     if (count > 0) {
-      s.avg_iou = static_cast<float>(st[5] / count);
-      s.avg_class = static_cast<float>(st[6] / count);
-      s.avg_obj = static_cast<float>(st[7] / count);
-      s.recall50 = static_cast<float>(st[8] / count);
-      s.recall75 = static_cast<float>(st[9] / count);
+      s.avg_iou = static_cast<float>(st[kStatIou] / count);
+      s.avg_class = static_cast<float>(st[kStatClass] / count);
+      s.avg_obj = static_cast<float>(st[kStatObj] / count);
+      s.recall50 = static_cast<float>(st[kStatRecall50] / count);
+      s.recall75 = static_cast<float>(st[kStatRecall75] / count);
     }
-    if (s.anchors > 0) s.avg_no_obj = static_cast<float>(st[3] / static_cast<double>(s.anchors));
-    s.box_loss = st[0];
-    s.obj_loss = st[1];
-    s.cls_loss = st[2];
+    if (s.anchors > 0) s.avg_no_obj = static_cast<float>(st[kStatNoObj] / static_cast<double>(s.anchors));
+    s.box_loss = st[kStatBoxLoss];
+    s.obj_loss = st[kStatObjLoss];
+    s.cls_loss = st[kStatClsLoss];
     l_.stats = s;
   }
 
@@ -96,7 +91,7 @@ class GpuYolo : public GpuLayer {
   void refuse_cpu_only_training_keys() const {
     auto cpu_only = [&](const std::string& what) {
       fail("[yolo] layer " + std::to_string(l_.index) + ": training with " + what + " runs on the CPU backend "
-           "only; the CUDA backend does not implement it yet (run without -gpu)");
+           "only; the CUDA backend does not implement it yet (run with -nogpu)");
     };
     if (l_.iou_loss != YoloBoxLoss::mse) cpu_only(std::string("iou_loss=") + yolo_box_loss_name(l_.iou_loss));
     if (l_.iou_thresh < 1.f) cpu_only("iou_thresh < 1 (several responsible anchors per truth)");
@@ -105,33 +100,21 @@ class GpuYolo : public GpuLayer {
   }
 
   YoloGeometry geometry(const GpuContext& ctx) const {
-    YoloGeometry g;
-    g.batch = batch;
-    g.num = l_.num();
-    g.classes = l_.classes;
-    g.w = l_.out.w;
-    g.h = l_.out.h;
-    g.net_w = ctx.net_w;
-    g.net_h = ctx.net_h;
-    g.mask = mask_.data();
-    g.anchors = anchors_.data();
-    g.total_anchors = static_cast<int>(l_.anchors.size() / 2);
-    g.softmax_classes = l_.class_softmax_loss() != nullptr;
-    g.ignore_thresh = l_.ignore_thresh;
-    g.truth_thresh = l_.truth_thresh;
-    g.iou_normalizer = l_.iou_normalizer;
-    g.obj_normalizer = l_.obj_normalizer;
-    g.cls_normalizer = l_.cls_normalizer;
-    g.label_smooth_eps = l_.label_smooth_eps;
-    return g;
+    return YoloGeometry{.batch = batch, .num = l_.mask_size(), .classes = l_.classes, .w = l_.out.w,
+                        .h = l_.out.h, .net_w = ctx.net_w, .net_h = ctx.net_h, .mask = mask_.data(),
+                        .anchors = anchors_.data(), .total_anchors = static_cast<int>(l_.anchors.size() / 2),
+                        .softmax_classes = l_.class_softmax_loss() != nullptr, .ignore_thresh = l_.ignore_thresh,
+                        .truth_thresh = l_.truth_thresh, .iou_normalizer = l_.iou_normalizer,
+                        .obj_normalizer = l_.obj_normalizer, .cls_normalizer = l_.cls_normalizer,
+                        .label_smooth_eps = l_.label_smooth_eps};
   }
 
   YoloLayer& l_;
   LossSpec obj_spec_, cls_spec_;
   DeviceBuffer<int> mask_;
   DeviceBuffer<float> anchors_;
-  DeviceBuffer<float> loss_delta_, obj_target_, obj_weight_;
-  DeviceBuffer<int> box_truth_, step1_truth_, assigned_;
+  DeviceBuffer<float> loss_delta_;
+  DeviceBuffer<int> assigned_;
   DeviceBuffer<double> slot_terms_, truth_terms_;
 };
 

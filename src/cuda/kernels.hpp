@@ -132,12 +132,18 @@ struct YoloGeometry {
   float iou_normalizer, obj_normalizer, cls_normalizer, label_smooth_eps;
 };
 
+// The statistics yolo_loss sums per layer, by position in its stats array.
+enum YoloStat : int {
+  kStatBoxLoss, kStatObjLoss, kStatClsLoss,  // the three terms' losses
+  kStatNoObj,                                // sum of every prediction's objectness p
+  kStatCount,                                // truths with a responsible anchor
+  kStatIou, kStatClass, kStatObj,            // sums over those truths: IoU, class p, objectness p
+  kStatRecall50, kStatRecall75,              // truths with IoU > .5, > .75
+  kYoloStatCount
+};
+
 // Scratch per image slot (b, n, loc) and per truth (b, k) for the loss (sized by the layer).
 struct YoloScratch {
-  float* obj_target;   // [batch][num][h*w]
-  float* obj_weight;   // [batch][num][h*w]
-  int* box_truth;      // [batch][num][h*w]: truth giving the box target, -1 if not positive
-  int* step1_truth;    // [batch][num][h*w]: the truth_thresh positive's truth, or -1
   double* slot_terms;  // [4][batch*num*h*w]: box loss, objectness loss, class loss, objectness p
   int* assigned_slot;  // [batch][max_truths]: the slot (n*h*w + loc) a truth is responsible for, or -1
   double* truth_terms; // [6][batch*max_truths]: assigned (0/1), iou, class p, objectness p, iou > .5, iou > .75
@@ -147,7 +153,7 @@ struct YoloScratch {
 // classes when softmax_classes; w, h copied. input/output [batch][num][5+classes][h][w].
 void yolo_activate(const YoloGeometry& g, const float* input, float* output, cudaStream_t s);
 // The loss of the mini-batch from the logits (the layer's input): fills loss_delta (dLoss/dinput,
-// overwritten, zero outside the terms) and stats[0..10): the box, objectness and class losses, the
+// overwritten, zero outside the terms) and stats[kYoloStatCount] (YoloStat): the box, objectness and class losses, the
 // sum of objectness p over every prediction, then over the truths assigned to this layer: their
 // count, and the sums of IoU, class p, objectness p, IoU > .5 and IoU > .75.
 // truths[batch][max_truths], counts[batch] (padding entries are ignored).

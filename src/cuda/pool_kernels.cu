@@ -4,6 +4,7 @@
 #include <cfloat>
 
 #include "cuda/launch.cuh"
+#include "layers/maxpool_window.hpp"
 
 namespace dn::cuda {
 
@@ -15,23 +16,8 @@ __global__ void maxpool_forward_kernel(const float* in, int ih, int iw, int oh, 
     const int ox = static_cast<int>(t % ow);
     const int oy = static_cast<int>((t / ow) % oh);
     const size_t p = t / (static_cast<size_t>(ow) * oh);
-    const float* src = in + p * ih * iw;
-    float best = -FLT_MAX;
-    int best_i = -1;
-    for (int ky = 0; ky < size; ++ky) {
-      const int iy = oy * stride + ky + off;
-      if (iy < 0 || iy >= ih) continue;
-      for (int kx = 0; kx < size; ++kx) {
-        const int ix = ox * stride + kx + off;
-        if (ix < 0 || ix >= iw) continue;
-        const float v = src[iy * iw + ix];
-        if (v > best) {
-          best = v;
-          best_i = iy * iw + ix;
-        }
-      }
-    }
-    out[t] = best;
+    int best_i;
+    out[t] = maxpool_window(in + p * ih * iw, ih, iw, oy, ox, size, stride, off, &best_i);
     if (argmax) argmax[t] = best_i;
   }
 }

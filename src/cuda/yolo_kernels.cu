@@ -126,10 +126,6 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
         obj_target = obj_weight = 1;
         box_truth = k;
       }
-    sc.obj_target[s] = obj_target;
-    sc.obj_weight[s] = obj_weight;
-    sc.box_truth[s] = obj_target == 1 ? box_truth : -1;
-    sc.step1_truth[s] = step1;
 
     // Box term (positives).
     double box_loss = 0;
@@ -138,23 +134,12 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
       const int i = loc % g.w, j = loc / g.w;
       const int a = g.mask[n];
       const double scale = static_cast<double>(g.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
-      const double target[4] = {static_cast<double>(tb.x) * g.w - i, static_cast<double>(tb.y) * g.h - j,
-                                log(static_cast<double>(tb.w) * g.net_w / g.anchors[2 * a]),
-                                log(static_cast<double>(tb.h) * g.net_h / g.anchors[2 * a + 1])};
-      for (int e = 0; e < 4; ++e) {
-        const size_t idx = entry(g, b, n, e, loc);
-        const double x = logits[idx];
-        if (e < 2) {
-          const double sg = 1.0 / (1.0 + exp(-x));
-          const double diff = sg - target[e];
-          box_loss += 0.5 * scale * diff * diff;
-          loss_delta[idx] = static_cast<float>(scale * diff * sg * (1.0 - sg));
-        } else {
-          const double diff = x - target[e];
-          box_loss += 0.5 * scale * diff * diff;
-          loss_delta[idx] = static_cast<float>(scale * diff);
-        }
-      }
+      double x[4];
+      for (int e = 0; e < 4; ++e) x[e] = logits[entry(g, b, n, e, loc)];
+      const YoloMseBoxTerm r = yolo_mse_box_term(x, i, j, g.w, g.h, g.anchors[2 * a], g.anchors[2 * a + 1], g.net_w,
+                                                 g.net_h, 1.0, Box{tb.x, tb.y, tb.w, tb.h}, scale);
+      box_loss = r.loss;
+      for (int e = 0; e < 4; ++e) loss_delta[entry(g, b, n, e, loc)] = static_cast<float>(r.grad[e]);
     }
 
     // Objectness term (every prediction; weight 0 = ignored).
@@ -288,8 +273,10 @@ void yolo_loss(const YoloGeometry& g, const LossSpec& obj_loss, const LossSpec& 
             loss_delta, slots);
   DN_LAUNCH(truth_stats_kernel, truth_slots, s, g, logits, truths, max_truths, scratch.assigned_slot,
             scratch.truth_terms, truth_slots);
-  for (int q = 0; q < 4; ++q) sum_doubles(scratch.slot_terms + q * slots, slots, stats + q, s);
-  for (int q = 0; q < 6; ++q) sum_doubles(scratch.truth_terms + q * truth_slots, truth_slots, stats + 4 + q, s);
+  // slot_terms' four rows are kStatBoxLoss..kStatNoObj, truth_terms' six kStatCount..kStatRecall75.
+  for (int q = 0; q < 4; ++q) sum_doubles(scratch.slot_terms + q * slots, slots, stats + kStatBoxLoss + q, s);
+  for (int q = 0; q < 6; ++q)
+    sum_doubles(scratch.truth_terms + q * truth_slots, truth_slots, stats + kStatCount + q, s);
 }
 
 void yolo_backward(const YoloGeometry& g, const float* output, const float* delta, const float* loss_delta,

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "eval/json_writer.hpp"
+#include "core/json.hpp"
 #include "image/draw.hpp"
 #include "layers/yolo.hpp"
 #include "network/network.hpp"
@@ -28,7 +28,7 @@ std::vector<Detection> get_yolo_detections(const YoloLayer& l, int b, int net_w,
   std::vector<Detection> dets;
   const int hw = l.out.h * l.out.w;
   for (int loc = 0; loc < hw; ++loc)
-    for (int n = 0; n < l.num(); ++n) {
+    for (int n = 0; n < l.mask_size(); ++n) {
       float obj = l.output[l.entry_index(b, n, 4, loc)];
       if (obj <= thresh) continue;
       Detection d;

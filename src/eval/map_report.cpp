@@ -2,7 +2,7 @@
 
 #include <cstdarg>
 
-#include "eval/json_writer.hpp"
+#include "core/json.hpp"
 
 namespace dn {
 

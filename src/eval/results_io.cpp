@@ -9,7 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/fileio.hpp"
-#include "eval/json_writer.hpp"
+#include "core/json.hpp"
 
 namespace dn {
 

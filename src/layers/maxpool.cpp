@@ -53,22 +53,8 @@ static void maxpool_plane(const float* src, int in_h, int in_w, int out_h, int o
                           float* __restrict dst, int* __restrict am) {
   for (int oy = 0; oy < out_h; ++oy)
     for (int ox = 0; ox < out_w; ++ox) {
-      float best = -FLT_MAX;
-      int best_i = -1;
-      for (int ky = 0; ky < size; ++ky) {
-        const int iy = oy * stride + ky + off;
-        if (iy < 0 || iy >= in_h) continue;
-        for (int kx = 0; kx < size; ++kx) {
-          const int ix = ox * stride + kx + off;
-          if (ix < 0 || ix >= in_w) continue;
-          const float v = src[iy * in_w + ix];
-          if (v > best) {
-            best = v;
-            best_i = iy * in_w + ix;
-          }
-        }
-      }
-      dst[oy * out_w + ox] = best;
+      int best_i;
+      dst[oy * out_w + ox] = maxpool_window(src, in_h, in_w, oy, ox, size, stride, off, &best_i);
       if (am) am[oy * out_w + ox] = best_i;
     }
 }

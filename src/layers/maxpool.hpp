@@ -1,5 +1,6 @@
 #pragma once
 #include "layers/layer.hpp"
+#include "layers/maxpool_window.hpp"
 
 namespace dn {
 

@@ -48,7 +48,7 @@ std::string YoloLayer::loss_summary() const {
 
 std::string YoloLayer::describe() const {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "yolo       %d classes, %d anchors, %d x %d; ", classes, num(), out.w, out.h);
+  std::snprintf(buf, sizeof buf, "yolo       %d classes, %d anchors, %d x %d; ", classes, mask_size(), out.w, out.h);
   std::string s = buf + loss_summary();
   if (iou_normalizer != 1 || obj_normalizer != 1 || cls_normalizer != 1) {
     std::snprintf(buf, sizeof buf, "; normalizer iou %g, obj %g, cls %g", iou_normalizer, obj_normalizer, cls_normalizer);
@@ -83,7 +83,7 @@ void YoloLayer::forward(RunContext& ctx, const float* input) {
   const int hw = out.h * out.w;
   const YoloDecoding& d = decoding_;
   for (int b = 0; b < batch; ++b)
-    for (int n = 0; n < num(); ++n) {
+    for (int n = 0; n < mask_size(); ++n) {
       // tx, ty
       float* p = output.data() + entry_index(b, n, 0, 0);
       for (int i = 0; i < 2 * hw; ++i) p[i] = yolo_xy_output(p[i], d);
@@ -130,7 +130,7 @@ double YoloLayer::compute_loss(const float* input, const std::vector<std::vector
     const YoloTargets t = assign_targets(*this, logits, truths[b], net_w, net_h);
     box += yolo_box_term(*this, logits, t, truths[b], net_w, net_h, grad);
     if (std::isfinite(max_delta) && iou_loss != YoloBoxLoss::mse)  // AlexeyAB's clip of the IoU box deltas
-      for (int n = 0; n < num(); ++n)
+      for (int n = 0; n < mask_size(); ++n)
         for (int e = 0; e < 4; ++e) {
           float* g = grad + entry_index(0, n, e, 0);
           for (int loc = 0; loc < out.h * out.w; ++loc) g[loc] = std::clamp(g[loc], -max_delta, max_delta);
@@ -151,7 +151,7 @@ void YoloLayer::backward(RunContext&, const float* input, float* input_delta) {
   if (!delta.empty() && std::any_of(delta.begin(), delta.end(), [](float v) { return v != 0.f; })) {
     const int hw = out.h * out.w;
     for (int b = 0; b < batch; ++b)
-      for (int n = 0; n < num(); ++n) {
+      for (int n = 0; n < mask_size(); ++n) {
         for (int e = 0; e < 5 + classes; ++e) {
           if (e >= 5 && cls_softmax_) continue;
           const size_t base = entry_index(b, n, e, 0);
@@ -186,12 +186,12 @@ bool YoloLayer::apply_bias_prior(ConvolutionalLayer& conv) const {
   if (bias_prior <= 0) return false;
   if (!(bias_prior < 1)) fail("[yolo] bias_prior must be in (0, 1), got " + std::to_string(bias_prior));
   const int per_anchor = 5 + classes;
-  if (conv.filters != num() * per_anchor || static_cast<int>(conv.biases.size()) != conv.filters)
+  if (conv.filters != mask_size() * per_anchor || static_cast<int>(conv.biases.size()) != conv.filters)
     fail("[yolo] layer " + std::to_string(index) + ": bias_prior needs the convolution before it to have " +
-         std::to_string(num() * per_anchor) + " filters (with biases allocated), it has " +
+         std::to_string(mask_size() * per_anchor) + " filters (with biases allocated), it has " +
          std::to_string(conv.filters));
   const float bias = -std::log((1.f - bias_prior) / bias_prior);
-  for (int n = 0; n < num(); ++n)
+  for (int n = 0; n < mask_size(); ++n)
     for (int e = 4; e < per_anchor; ++e) conv.biases[n * per_anchor + e] = bias;
   conv.params_changed();
   return true;

@@ -49,7 +49,8 @@ class YoloLayer : public Layer {
   // The loss of the last training forward, summed over the mini-batch (= stats.total_loss()).
   double loss() const override { return stats.total_loss(); }
 
-  int num() const { return static_cast<int>(mask.size()); }
+  // The anchors this layer predicts with (its mask=), not the cfg's num= (all anchors).
+  int mask_size() const { return static_cast<int>(mask.size()); }
   // Index of entry `entry` of anchor n at cell loc (= y*w + x) of image b.
   size_t entry_index(int b, int n, int entry, int loc) const {
     return b * out.size() + (static_cast<size_t>(n) * (5 + classes) + entry) * out.h * out.w + loc;

@@ -74,4 +74,38 @@ DN_HD inline int yolo_best_anchor_of(const float* anchors, int total, float w, f
   return best;
 }
 
+// The iou_loss=mse (Darknet's) box term of one positive, for the CPU layer (yolo_terms.cpp) and
+// the CUDA kernel: logits x[4] (t_x, t_y, t_w, t_h) of the anchor (anchor_w x anchor_h pixels) at
+// cell (i, j) of a grid_w x grid_h grid, truth box t (relative to the net_w x net_h input), weight
+// `scale`. With o(t) = sxy * sigmoid(t) - (sxy - 1)/2 and targets tx* = t.x*grid_w - i,
+// ty* = t.y*grid_h - j, tw* = ln(t.w*net_w/anchor_w), th* = ln(t.h*net_h/anchor_h):
+//   L = scale/2 [(o(tx) - tx*)^2 + (o(ty) - ty*)^2 + (tw - tw*)^2 + (th - th*)^2]
+// and grad[e] = dL/dx[e].
+struct YoloMseBoxTerm {
+  double loss = 0;
+  double grad[4] = {0, 0, 0, 0};
+};
+DN_HD inline YoloMseBoxTerm yolo_mse_box_term(const double x[4], int i, int j, int grid_w, int grid_h, float anchor_w,
+                                              float anchor_h, int net_w, int net_h, double sxy, const Box& t,
+                                              double scale) {
+  const double target[4] = {static_cast<double>(t.x) * grid_w - i, static_cast<double>(t.y) * grid_h - j,
+                            log(static_cast<double>(t.w) * net_w / anchor_w),
+                            log(static_cast<double>(t.h) * net_h / anchor_h)};
+  YoloMseBoxTerm r;
+  for (int e = 0; e < 4; ++e) {
+    if (e < 2) {
+      // x, y: squared error of the decoded offset (with sxy = 1 exactly sigmoid and its slope)
+      const double s = 1.0 / (1.0 + exp(-x[e]));
+      const double diff = (sxy * s - .5 * (sxy - 1.0)) - target[e];
+      r.loss += 0.5 * scale * diff * diff;
+      r.grad[e] = scale * diff * sxy * s * (1.0 - s);
+    } else {  // w, h: squared error on the raw logit
+      const double diff = x[e] - target[e];
+      r.loss += 0.5 * scale * diff * diff;
+      r.grad[e] = scale * diff;
+    }
+  }
+  return r;
+}
+
 }  // namespace dn

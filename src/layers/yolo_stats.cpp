@@ -15,9 +15,9 @@ inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 void YoloStatsAccumulator::add_image(const YoloLayer& l, const float* logits, const YoloTargets& t,
                                      const std::vector<Truth>& truths, int net_w, int net_h) {
   const int hw = l.out.h * l.out.w, C = l.classes;
-  for (int n = 0; n < l.num(); ++n)
+  for (int n = 0; n < l.mask_size(); ++n)
     for (int loc = 0; loc < hw; ++loc) no_obj_ += logistic(logits[l.entry_index(0, n, 4, loc)]);
-  anchors_ += static_cast<long long>(l.num()) * hw;
+  anchors_ += static_cast<long long>(l.mask_size()) * hw;
   for (const YoloAssignment& a : t.assigned) {
     const Truth& tr = truths[a.truth];
     const float iou = box_iou(yolo_predicted_box(l, logits, a.n, a.loc, net_w, net_h), tr.box);

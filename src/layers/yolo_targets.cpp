@@ -50,7 +50,7 @@ int yolo_best_anchor(const YoloLayer& l, float w, float h, int net_w, int net_h)
 YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::vector<Truth>& truths, int net_w,
                            int net_h) {
   if (net_w <= 0 || net_h <= 0) fail("[yolo] assign_targets: the network input size is not set");
-  const int w = l.out.w, h = l.out.h, hw = w * h, num = l.num();
+  const int w = l.out.w, h = l.out.h, hw = w * h, num = l.mask_size();
   for (const Truth& tr : truths)
     if (usable(tr) && (tr.cls < 0 || tr.cls >= l.classes))
       fail("[yolo] layer " + std::to_string(l.index) + ": truth class " + std::to_string(tr.cls) +

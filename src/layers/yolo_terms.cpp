@@ -40,25 +40,12 @@ double yolo_box_term(const YoloLayer& l, const float* logits, const YoloTargets&
     }
     double scale = static_cast<double>(l.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
     if (!l.class_multipliers.empty()) scale *= yolo_positive_weight(l, p);
-    const double target[4] = {static_cast<double>(tb.x) * w - i, static_cast<double>(tb.y) * h - j,
-                               std::log(static_cast<double>(tb.w) * net_w / l.anchors[2 * a]),
-                               std::log(static_cast<double>(tb.h) * net_h / l.anchors[2 * a + 1])};
-    for (int e = 0; e < 4; ++e) {
-      const size_t idx = l.entry_index(0, p.n, e, p.loc);
-      const double x = logits[idx];
-      if (e < 2) {
-        // x, y: squared error of the decoded offset s * sigmoid - (s - 1)/2 (scale_x_y = s; with
-        // s = 1 these are exactly sigmoid and its derivative)
-        const double s = 1.0 / (1.0 + std::exp(-x));
-        const double diff = (sxy * s - .5 * (sxy - 1.0)) - target[e];
-        total += 0.5 * scale * diff * diff;
-        grad[idx] += static_cast<float>(scale * diff * sxy * s * (1.0 - s));
-      } else {  // w, h: squared error on the raw logit
-        const double diff = x - target[e];
-        total += 0.5 * scale * diff * diff;
-        grad[idx] += static_cast<float>(scale * diff);
-      }
-    }
+    double x[4];
+    for (int e = 0; e < 4; ++e) x[e] = logits[l.entry_index(0, p.n, e, p.loc)];
+    const YoloMseBoxTerm r = yolo_mse_box_term(x, i, j, w, h, l.anchors[2 * a], l.anchors[2 * a + 1], net_w, net_h,
+                                               sxy, tb, scale);
+    total += r.loss;
+    for (int e = 0; e < 4; ++e) grad[l.entry_index(0, p.n, e, p.loc)] += static_cast<float>(r.grad[e]);
   }
   return total;
 }
@@ -67,7 +54,7 @@ double yolo_objectness_term(const YoloLayer& l, const float* logits, const YoloT
   const int hw = l.out.h * l.out.w;
   std::vector<float> weights(hw), g(hw);
   double total = 0;
-  for (int n = 0; n < l.num(); ++n) {
+  for (int n = 0; n < l.mask_size(); ++n) {
     const size_t base = l.entry_index(0, n, 4, 0);
     for (int k = 0; k < hw; ++k) weights[k] = t.obj_weight[n * hw + k] * l.obj_normalizer;
     if (!l.class_multipliers.empty())  // counters_per_class: the positives' objectness weighted by m

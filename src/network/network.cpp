@@ -378,6 +378,7 @@ int load_weights(Network& net, const std::string& path, int cutoff, WeightsInfo*
     net.seen = seen;
     pos = 16;
   }
+  ++net.weights_version;
   WeightReader r(path, std::move(bytes), pos);
   WeightsInfo got;
   int n = static_cast<int>(net.layers.size());

@@ -14,7 +14,7 @@ class YoloLayer;
 struct NetParams {
   int batch = 1, subdivisions = 1;
   int width = 416, height = 416, channels = 3;
-  float momentum = .9f, decay = .0005f;
+  float momentum = .9f, decay = .0001f;  // the parser's defaults (Darknet's)
   float learning_rate = .001f;
   int burn_in = 0, max_batches = 0;
   float power = 4.f;  // burn-in exponent, and the exponent of policy=poly (one key, as Darknet)
@@ -33,6 +33,9 @@ class Network {
   std::string cfg_path;
   std::vector<std::unique_ptr<Layer>> layers;
   uint64_t seen = 0;  // images trained on
+  // Grows whenever the parameters change (load_weights, copy_weights, initialisation, an optimizer
+  // step, a download from a GPU): a copy of them elsewhere (a GPU) compares it to know it is stale.
+  uint64_t weights_version = 0;
   int batch = 1;      // current mini-batch (images per forward)
   bool training = false;
 

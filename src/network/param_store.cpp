@@ -39,6 +39,7 @@ void CpuParamStore::sgd(const Param& p, float* v, const UpdateArgs& a) {
 
 void CpuParamStore::changed() {
   for (auto& l : net_.layers) l->params_changed();
+  ++net_.weights_version;
 }
 
 }  // namespace dn

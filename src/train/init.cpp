@@ -36,6 +36,7 @@ void init_network_weights(Network& net, uint64_t seed) {
         y->apply_bias_prior(*c);
         c->params_changed();
       }
+  ++net.weights_version;
 }
 
 }  // namespace dn

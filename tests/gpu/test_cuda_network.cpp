@@ -73,7 +73,7 @@ TEST(NetworkOnGpu, DetectorHookAndWeightsRoundTrip) {
   for (size_t k = 0; k < cpu_out.size(); ++k)
     EXPECT_TRUE(testing::close_to(net->yolo_layers()[k]->output, cpu_out[k], kNetworkTol)) << "yolo " << k;
 
-  // Other weights with another seen: the hook uploads them.
+  // Other weights (a new weights_version): the hook uploads them.
   auto other = original("yolov3-tiny");
   other->resize(416, 416);
   testing::randomize_network(*other, x, 5);
@@ -89,7 +89,7 @@ TEST(NetworkOnGpu, DetectorHookAndWeightsRoundTrip) {
       c->rolling_variance = src->rolling_variance;
       c->params_changed();
     }
-  net->seen += 64;
+  ++net->weights_version;
   ASSERT_TRUE(cuda::forward_on_gpu(*net, state, x.data()));
   EXPECT_TRUE(testing::close_to(net->yolo_layers()[0]->output, other_out, kNetworkTol)) << "after new weights";
 
@@ -130,7 +130,9 @@ TEST(NetworkOnGpu, ResumeWithSavedMomentumIsExact) {
     cuda::GpuNetwork gpu(net, o);
     Sgd sgd(gpu.params());
     std::string why;
-    if (!state_in.empty()) EXPECT_TRUE(load_optimizer_state(sgd, net.seen, state_in, &why)) << why;
+    if (!state_in.empty()) {
+      EXPECT_TRUE(load_optimizer_state(sgd, net.seen, state_in, &why)) << why;
+    }
     for (int i = 0; i < steps; ++i) {
       gpu.forward_backward(x.data(), truths);
       sgd.step(args);

@@ -1,6 +1,6 @@
 #pragma once
 // The one writer of JSON strings and numbers for every JSON file we write (-out of detector test
-// and map, coco_results.json): strings escaped, and never a NaN or an infinity (JSON has neither:
+// and map, coco_results.json, detector train's -progress lines): strings escaped, and never a NaN or an infinity (JSON has neither:
 // they become null).
 #include <cmath>
 #include <cstddef>
