@@ -1,5 +1,6 @@
-"""Running the darknet binary: its train log's iteration lines, the child environment, logged runs."""
+"""Running the darknet binary: its progress lines, the child environment, logged runs."""
 
+import json
 import os
 import re
 import signal
@@ -7,7 +8,39 @@ import subprocess
 
 from .common import REPO, AbError
 
+# Darknet's text line of an iteration; read only from train logs written before `-progress`
+# existed (the first edition's results): darknet's JSON progress lines are what is read now.
 ITER_RE = re.compile(r"^\s*(\d+): (\S+), (\S+) avg loss, (\S+) rate, (\S+) seconds")
+
+
+def progress_record(line):
+    """The JSON object of one `detector train -progress` line (train/progress.hpp), or None for
+    any other line."""
+    s = line.strip()
+    if not s.startswith("{"):
+        return None
+    try:
+        obj = json.loads(s)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and isinstance(obj.get("iteration"), int) else None
+
+
+def iteration_point(line, text_too=False):
+    """(iteration, avg loss) of a progress line (and, with text_too, of Darknet's text line of an
+    iteration), else None."""
+    rec = progress_record(line)
+    if rec is not None:
+        avg = rec.get("avg_loss")
+        return (rec["iteration"], float(avg)) if isinstance(avg, (int, float)) else None
+    if text_too:
+        m = ITER_RE.match(line)
+        if m:
+            try:
+                return int(m.group(1)), float(m.group(3))
+            except ValueError:
+                return None
+    return None
 
 
 def child_env():

@@ -5,7 +5,7 @@ import math
 import os
 
 from .common import read_json, run_dir
-from .darknet import ITER_RE
+from .darknet import iteration_point
 from .results import MAIN_METRICS, variant_order
 from .stats import mean_sd
 
@@ -86,20 +86,23 @@ def plot_reliability(folder, rows, path, title):
 
 
 def read_loss_curve(log_path):
-    its, avg = [], []
+    """(iterations, avg losses) of a train log: its -progress JSON lines, or, in a log written
+    before darknet had them, its text lines."""
+    json_pts, text_pts = [], []
     try:
         with open(log_path, errors="replace") as f:
             for ln in f:
-                m = ITER_RE.match(ln)
-                if m:
-                    try:
-                        its.append(int(m.group(1)))
-                        avg.append(float(m.group(3)))
-                    except ValueError:
-                        pass
+                p = iteration_point(ln)
+                if p is not None:
+                    json_pts.append(p)
+                elif not json_pts:
+                    p = iteration_point(ln, text_too=True)
+                    if p is not None:
+                        text_pts.append(p)
     except OSError:
         pass
-    return its, avg
+    pts = json_pts or text_pts
+    return [p[0] for p in pts], [p[1] for p in pts]
 
 
 def plot_loss(curves, path, title):

@@ -10,7 +10,7 @@ import time
 from .cfgedit import apply_overrides, net_value, read_cfg_lines, read_data_file, read_names, variant_cfg_text
 from .common import (REPO, AbError, log, read_json, run_dir, sha256_file, sha256_text, write_atomic,
                      write_json)
-from .darknet import ITER_RE, run_logged, tail
+from .darknet import iteration_point, run_logged, tail
 from .report import write_report
 from .results import row_from_run, write_csv
 
@@ -229,7 +229,7 @@ class Study:
             log("%s: %s, %s" % (head, "resuming from %s" % os.path.basename(last) if resume else "training",
                                 Progress.fmt(est)))
             cmd = [self.darknet, "detector", "train", os.path.join(rd, "run.data"), self.cfgs[v], start,
-                   "-seed", str(s), "-dont_show", "-quiet", "-chart", os.path.join(rd, "chart.png"),
+                   "-seed", str(s), "-dont_show", "-quiet", "-chart", os.path.join(rd, "chart.png"), "-progress", "-",
                    "-iterations", str(self.iterations)] + extra
             t0 = time.monotonic()
             state = {"last": t0, "it": 0, "avg": None, "first": None}
@@ -244,10 +244,10 @@ class Study:
             def on_line(ln):
                 if "momentum starts at zero" in ln:  # resumed, but not exactly (docs/ab_study.md)
                     segments[-1]["inexact"] = ln.strip()
-                m = ITER_RE.match(ln)
-                if not m:
+                pt = iteration_point(ln)  # darknet's -progress JSON line of an iteration
+                if pt is None:
                     return
-                state["it"], state["avg"] = int(m.group(1)), m.group(3)
+                state["it"], state["avg"] = pt
                 if state["first"] is None:
                     state["first"] = state["it"] - 1
                 now = time.monotonic()
@@ -255,7 +255,7 @@ class Study:
                     state["last"] = now
                     spi = (now - t0) / (state["it"] - state["first"])
                     e = progress.estimate(runs_after, max(0, self.iterations - state["it"]), spi)
-                    log("%s: training, %s (iteration %d/%d, avg loss %s)" % (
+                    log("%s: training, %s (iteration %d/%d, avg loss %.6f)" % (
                         head, Progress.fmt(e), state["it"], self.iterations, state["avg"]))
                     save_started(now - t0)
 
