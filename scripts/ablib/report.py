@@ -17,6 +17,15 @@ def fmt_signed(x, digits=3):
     return "—" if x is None or math.isnan(x) else "%+.*f" % (digits, x)
 
 
+def comparisons_line(intervals, excluding):
+    """How many intervals the difference table holds, how many of them exclude 0, and what that
+    many would be by chance alone (each 95% interval misses a true 0 one time in twenty)."""
+    line = ("Comparisons: %d intervals (variants x metrics); if no variant differed from the baseline, about "
+            "%g of them would exclude 0 by chance alone. %d do" % (intervals, round(intervals / 20.0, 2), len(excluding)))
+    line += (": " + ", ".join(excluding) + "." if excluding else ".")
+    return line + " A single interval that excludes 0 among many is weak evidence."
+
+
 def make_table(rows, names, title, meta_lines, baseline, failed=()):
     variants = variant_order(rows)
     metrics = MAIN_METRICS + [("ap_" + n, "AP " + n) for n in names]
@@ -45,12 +54,13 @@ def make_table(rows, names, title, meta_lines, baseline, failed=()):
     else:
         out.append("| variant | pairs | " + " | ".join("Δ " + lbl for _, lbl in metrics) + " |")
         out.append("|---|---|" + "---|" * len(metrics))
+        intervals, excluding = 0, []  # the comparisons with an interval, and those excluding 0
         for v in variants:
             if v == baseline:
                 continue
             seeds = sorted(set(by[v]) & set(by[baseline]))
             cells = []
-            for col, _ in metrics:
+            for col, lbl in metrics:
                 d = [by[v][s][col] - by[baseline][s][col] for s in seeds]
                 if not d:
                     cells.append("n/a")
@@ -60,8 +70,14 @@ def make_table(rows, names, title, meta_lines, baseline, failed=()):
                     cells.append("%s (n/a: 1 seed)" % fmt_signed(m))
                 else:
                     cells.append("%s [%s, %s]" % (fmt_signed(m), fmt_signed(ci[0]), fmt_signed(ci[1])))
+                    intervals += 1
+                    if ci[0] > 0 or ci[1] < 0:
+                        excluding.append("%s %s" % (v, lbl))
             out.append("| %s | %d | %s |" % (v, len(seeds), " | ".join(cells)))
         out.append("")
+        if intervals:
+            out.append(comparisons_line(intervals, excluding))
+            out.append("")
         out.append(
             "Method: for every seed both runs start from the same initial weights and see the same data "
             "order and augmentation, so each seed gives one paired difference d = variant − %s. The table "

@@ -78,6 +78,22 @@ class Table(unittest.TestCase):
         self.assertIn("| late | 0 | n/a | n/a | n/a | n/a | n/a |", self.lines)
         self.assertFalse([ln for ln in self.lines if ln.startswith("| bce | ") and "[" in ln])  # no row of its own
 
+    def test_comparisons_line(self):
+        # Only focal has two pairs: 5 intervals (5 metrics), none excluding 0; 5/20 = .25 by chance.
+        self.assertIn("Comparisons: 5 intervals (variants x metrics); if no variant differed from the baseline, "
+                      "about 0.25 of them would exclude 0 by chance alone. 0 do. A single interval that excludes "
+                      "0 among many is weak evidence.", self.lines)
+        # A variant whose every seed is .1 better (sd 0): its intervals are [+.1, +.1] and exclude 0 for
+        # the metrics that differ; those are named.
+        rows = [row("bce", 1, .5, .2, .1, .3, .4, 60), row("bce", 2, .6, .3, .1, .1, .5, 60),
+                row("up", 1, .6, .2, .1, .3, .5, 60), row("up", 2, .7, .3, .1, .1, .6, 60)]
+        lines = make_table(rows, ["A"], "t", [], "bce").split("\n")
+        self.assertIn("Comparisons: 5 intervals (variants x metrics); if no variant differed from the baseline, "
+                      "about 0.25 of them would exclude 0 by chance alone. 2 do: up mAP@.5, up AP A. A single "
+                      "interval that excludes 0 among many is weak evidence.", lines)
+        one_seed = make_table(ROWS[:2] + ROWS[4:5], ["A"], "t", [], "bce")
+        self.assertNotIn("Comparisons:", one_seed)  # mfocal has one seed: no interval at all
+
     def test_other_baseline(self):
         lines = make_table(ROWS, ["A"], "t", [], "focal").split("\n")
         self.assertIn("## Difference to focal, paired by seed: mean [95% t interval]", lines)
