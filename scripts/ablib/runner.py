@@ -393,7 +393,9 @@ class Study:
                                capture_output=True, text=True)
             return r.stdout.strip() if r.returncode == 0 else None
         commit = git("rev-parse", "--short=12", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "src", "CMakeLists.txt", "Makefile"))
+        # top-level pathspecs: the binary may sit in build/, below the repository root
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ":(top)src", ":(top)CMakeLists.txt",
+                         ":(top)Makefile"))
         cpu = "?"
         try:
             for ln in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.split("\n"):
