@@ -10,9 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
-SHARED=${SHARED:-$REPO/../shared}
-BCCD=${BCCD_DIR:-$SHARED/datasets/bccd}
-MODEL=$SHARED/models/yolo-fastest-1.1-xl
+. "$REPO/scripts/lib/pretrained_env.sh"
 OUT=$REPO/results/bccd-pretrained/pilot
 CFG=$REPO/cfg/yolo-fastest-1.1-xl-bccd.cfg
 [ -x "$REPO/darknet" ] || { echo "pilot: build first (make)" >&2; exit 1; }
@@ -25,9 +23,7 @@ sed "s|^\([^/]\)|$BCCD/\1|" "$BCCD/train.txt" > train.txt
 sed "s|^\([^/]\)|$BCCD/\1|" "$BCCD/valid.txt" > valid.txt
 printf 'classes = 3\ntrain = %s\nvalid = %s\nnames = %s\nbackup = backup/\n' \
   "$PWD/train.txt" "$PWD/valid.txt" "$BCCD/bccd.names" > run.data
-if [ ! -f backbone.weights ]; then
-  "$REPO/darknet" partial "$MODEL/yolo-fastest-1.1-xl.cfg" "$MODEL/yolo-fastest-1.1-xl.weights" backbone.weights 120
-fi
+make_backbone backbone.weights
 START=backbone.weights
 LAST=backup/yolo-fastest-1.1-xl-bccd_last.weights
 if [ -f "$LAST" ]; then START=$LAST; echo "pilot: resuming from $LAST"; fi

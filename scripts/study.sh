@@ -19,9 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
-SHARED=${SHARED:-$REPO/../shared}
-BCCD=${BCCD_DIR:-$SHARED/datasets/bccd}
-MODEL=$SHARED/models/yolo-fastest-1.1-xl
+. "$REPO/scripts/lib/pretrained_env.sh"
 AB=(/usr/bin/python3 "$REPO/scripts/ab_losses" --data "$BCCD/bccd.data")
 PASS=()
 PARTS=()
@@ -53,10 +51,7 @@ for part in "${PARTS[@]}"; do
     pretrained)
       W=results/bccd-pretrained/work
       mkdir -p "$W"
-      if [ ! -f "$W/backbone.weights" ]; then
-        "$REPO/darknet" partial "$MODEL/yolo-fastest-1.1-xl.cfg" "$MODEL/yolo-fastest-1.1-xl.weights" \
-          "$W/backbone.weights" 120
-      fi
+      make_backbone "$W/backbone.weights"
       P=(--cfg cfg/yolo-fastest-1.1-xl-bccd.cfg --name bccd-pretrained --from "$W/backbone.weights")
       "${AB[@]}" "${P[@]}" --variants bce,balanced,focal,mfocal,focal_obj,focal_cls,wd10,dropout2 \
         --seeds 1-3 "${PASS[@]}"
