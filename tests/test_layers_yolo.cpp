@@ -16,6 +16,7 @@
 #include "layers/convolutional.hpp"
 #include "layers/registry.hpp"
 #include "layers/yolo.hpp"
+#include "layers/yolo_assign.hpp"
 #include "layers/yolo_targets.hpp"
 #include "layers/yolo_terms.hpp"
 #include "losses/loss.hpp"
@@ -177,6 +178,83 @@ TEST(YoloTargets, TwoTruthsOnOneAnchorAreMultiLabel) {
   dn::yolo_class_term(*c.l, c.x.data(), t, g.data());
   EXPECT_FLOAT_EQ(g[c.l->entry_index(0, 0, 5, 9)], -.5f);
   EXPECT_FLOAT_EQ(g[c.l->entry_index(0, 0, 6, 9)], -.5f);
+}
+
+// The CUDA kernels assign targets one prediction at a time (layers/yolo_assign.hpp's
+// yolo_responsible_cells, yolo_slot_targets, yolo_slot_new_label, yolo_slot_has_label): evaluated
+// here on the host, they must give assign_targets' targets, box truths, labels in order, and
+// responsible pairs, on random logits and truths, with and without iou_thresh and truth_thresh.
+TEST(YoloTargets, TheKernelsPerSlotAssignmentIsAssignTargets) {
+  struct Setting {
+    float ignore, truth, iou;
+  };
+  int step1_seen = 0, extra_anchor_seen = 0, multi_label_seen = 0, ignored_seen = 0;
+  for (const Setting st : {Setting{.7f, 1.f, 1.f}, Setting{.3f, .35f, 1.f}, Setting{.5f, 1.f, .2f},
+                           Setting{.2f, .3f, .15f}})
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+      auto l = make_yolo(3, {0, 1}, {10, 14, 23, 27, 37, 58}, 4, 4);
+      l->ignore_thresh = st.ignore;
+      l->truth_thresh = st.truth;
+      l->iou_thresh = st.iou;
+      dn::Rng rng(seed);
+      std::vector<float> x(l->in.size());
+      for (float& v : x) v = rng.normal();
+      std::vector<Truth> truths;
+      for (int k = 0; k < 7; ++k)
+        truths.push_back({static_cast<int>(rng.uniform() * 3) % 3,
+                          Box{rng.uniform(.05f, .95f), rng.uniform(.05f, .95f), rng.uniform(.1f, .8f),
+                              rng.uniform(.1f, .8f)}});
+      truths.push_back({1, Box{truths[0].box.x, truths[0].box.y, truths[0].box.w, truths[0].box.h}});  // a twin
+      truths.push_back({2, Box{.5f, .5f, 0.f, .3f}});  // unusable
+      const YoloTargets t = dn::assign_targets(*l, x.data(), truths, kNet, kNet);
+
+      std::vector<dn::YoloTruth> yt;
+      for (const Truth& tr : truths) yt.push_back({tr.cls, tr.box.x, tr.box.y, tr.box.w, tr.box.h});
+      const int num = l->mask_size(), hw = l->out.w * l->out.h, count = static_cast<int>(yt.size());
+      const dn::YoloGeometry g{1, num, l->classes, l->out.w, l->out.h, kNet, kNet, l->mask.data(),
+                               l->anchors.data(), static_cast<int>(l->anchors.size() / 2), false, l->ignore_thresh,
+                               l->truth_thresh, l->iou_thresh, 1, 1, 1, 0};
+      std::vector<int> cells(static_cast<size_t>(count) * num);
+      for (int k = 0; k < count; ++k) dn::yolo_responsible_cells(g, yt[k], cells.data() + static_cast<size_t>(k) * num);
+      size_t pairs = 0;
+      for (int c : cells) pairs += c >= 0;
+      ASSERT_EQ(pairs, t.assigned.size());
+      for (const dn::YoloAssignment& a : t.assigned) EXPECT_EQ(cells[static_cast<size_t>(a.truth) * num + a.n], a.loc);
+      for (int k = 0; k < count; ++k)  // a truth with two responsible anchors (iou_thresh)
+        extra_anchor_seen += cells[static_cast<size_t>(k) * num] >= 0 && cells[static_cast<size_t>(k) * num + 1] >= 0;
+
+      for (int n = 0; n < num; ++n)
+        for (int loc = 0; loc < hw; ++loc) {
+          const int s = n * hw + loc;
+          const Box pred = dn::yolo_predicted_box(*l, x.data(), n, loc, kNet, kNet);
+          const dn::YoloSlotTargets r = dn::yolo_slot_targets(g, pred, yt.data(), count, cells.data(), n, loc);
+          SCOPED_TRACE("seed " + std::to_string(seed) + " slot " + std::to_string(s));
+          EXPECT_EQ(r.obj_target, t.obj_target[s]);
+          EXPECT_EQ(r.obj_weight, t.obj_weight[s]);
+          ignored_seen += r.obj_weight == 0;
+          const int p = t.positive_of[s];
+          if (p < 0) {
+            EXPECT_EQ(r.box_truth, -1);
+            continue;
+          }
+          EXPECT_EQ(r.box_truth, t.positives[p].box_truth);
+          step1_seen += r.step1 >= 0;
+          std::vector<int> labels;
+          if (r.step1 >= 0) labels.push_back(yt[r.step1].cls);
+          for (int k = 0; k < count; ++k)
+            if (dn::yolo_slot_new_label(yt.data(), cells.data(), num, n, loc, r, k)) labels.push_back(yt[k].cls);
+          EXPECT_EQ(labels, t.positives[p].labels);
+          multi_label_seen += labels.size() > 1;
+          for (int c = 0; c < l->classes; ++c)
+            EXPECT_EQ(dn::yolo_slot_has_label(yt.data(), count, cells.data(), num, n, loc, r, c),
+                      std::count(labels.begin(), labels.end(), c) == 1);
+        }
+    }
+  // The cases reached every branch.
+  EXPECT_GT(step1_seen, 0);
+  EXPECT_GT(extra_anchor_seen, 0);
+  EXPECT_GT(multi_label_seen, 0);
+  EXPECT_GT(ignored_seen, 0);
 }
 
 // ---- a random tiny case for the gradient checks --------------------------------------------------

@@ -124,7 +124,7 @@ struct GpuContext {
   // The pass being run.
   bool train = false;
   int net_w = 0, net_h = 0;
-  const DeviceTruth* truths = nullptr;  // [batch][max_truths], or null (no loss)
+  const YoloTruth* truths = nullptr;  // [batch][max_truths], or null (no loss)
   const int* truth_counts = nullptr;    // [batch]
   int max_truths = 0;
   GpuLayer& layer(int i) { return *(*layers)[i]; }

@@ -13,14 +13,9 @@ namespace {
 
 class GpuTrainEngine final : public TrainEngine {
  public:
-  GpuTrainEngine(Network& net, std::unique_ptr<cuda::GpuNetwork> gpu, std::string name)
-      : net_(net), gpu_(std::move(gpu)), name_(std::move(name)) {}
-  const char* device() const override { return name_.c_str(); }
-  double forward_backward(const float* images, const std::vector<std::vector<Truth>>& truths) override {
-    gpu_->forward_backward(images, truths);
-    double loss = 0;  // as the CPU engine: the host layers hold the pass's statistics
-    for (auto& l : net_.layers) loss += l->loss();
-    return loss;
+  GpuTrainEngine(Network& net, std::unique_ptr<cuda::GpuNetwork> gpu) : net_(net), gpu_(std::move(gpu)) {}
+  void forward_backward(const float* images, const std::vector<std::vector<Truth>>& truths) override {
+    gpu_->forward_backward(images, truths);  // the host [yolo] layers get the pass's statistics
   }
   ParamStore& params() override { return gpu_->params(); }
   void weights_to_host() override { gpu_->download_weights(net_); }
@@ -28,7 +23,6 @@ class GpuTrainEngine final : public TrainEngine {
  private:
   Network& net_;
   std::unique_ptr<cuda::GpuNetwork> gpu_;
-  std::string name_;
 };
 
 }  // namespace
@@ -37,10 +31,9 @@ void request_cpu() { cuda::request_cpu(); }
 void request_device(int index) { cuda::request_device(index); }
 
 std::unique_ptr<TrainEngine> train_engine(Network& net) {
-  const int device = cuda::active_device();
   auto gpu = cuda::gpu_for_training(net);
   if (!gpu) return nullptr;
-  return std::make_unique<GpuTrainEngine>(net, std::move(gpu), "GPU " + std::to_string(device));
+  return std::make_unique<GpuTrainEngine>(net, std::move(gpu));
 }
 
 bool forward(Network& net, std::shared_ptr<void>& state, const float* input) {

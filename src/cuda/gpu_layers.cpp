@@ -2,6 +2,8 @@
 // factory from CPU layer to GPU layer.
 #include "cuda/gpu_layers.hpp"
 
+#include <cstring>
+
 #include "core/error.hpp"
 #include "layers/avgpool.hpp"
 #include "layers/convolutional.hpp"
@@ -174,15 +176,32 @@ class GpuDropout : public GpuLayer {
 
 }  // namespace
 
+namespace {
+template <class Gpu, class Cpu>
+std::unique_ptr<GpuLayer> make_plain(GpuContext&, Layer& cpu) {
+  return std::make_unique<Gpu>(static_cast<Cpu&>(cpu));
+}
+
+// The GPU layer of each CPU layer type (Layer::type()); a new GPU layer is one line here.
+struct GpuLayerEntry {
+  const char* type;
+  std::unique_ptr<GpuLayer> (*make)(GpuContext&, Layer&);
+};
+const GpuLayerEntry kGpuLayers[] = {
+    {"conv", make_gpu_convolutional},
+    {"yolo", make_gpu_yolo},
+    {"max", make_plain<GpuMaxpool, MaxpoolLayer>},
+    {"avg", make_plain<GpuAvgpool, Layer>},
+    {"upsample", make_plain<GpuUpsample, UpsampleLayer>},
+    {"route", make_plain<GpuRoute, RouteLayer>},
+    {"shortcut", make_plain<GpuShortcut, ShortcutLayer>},
+    {"dropout", make_plain<GpuDropout, DropoutLayer>},
+};
+}  // namespace
+
 std::unique_ptr<GpuLayer> make_gpu_layer(GpuContext& ctx, Layer& cpu) {
-  if (dynamic_cast<ConvolutionalLayer*>(&cpu)) return make_gpu_convolutional(ctx, cpu);
-  if (dynamic_cast<YoloLayer*>(&cpu)) return make_gpu_yolo(ctx, cpu);
-  if (auto* l = dynamic_cast<MaxpoolLayer*>(&cpu)) return std::make_unique<GpuMaxpool>(*l);
-  if (dynamic_cast<AvgpoolLayer*>(&cpu)) return std::make_unique<GpuAvgpool>(cpu);
-  if (auto* l = dynamic_cast<UpsampleLayer*>(&cpu)) return std::make_unique<GpuUpsample>(*l);
-  if (auto* l = dynamic_cast<RouteLayer*>(&cpu)) return std::make_unique<GpuRoute>(*l);
-  if (auto* l = dynamic_cast<ShortcutLayer*>(&cpu)) return std::make_unique<GpuShortcut>(*l);
-  if (auto* l = dynamic_cast<DropoutLayer*>(&cpu)) return std::make_unique<GpuDropout>(*l);
+  for (const auto& e : kGpuLayers)
+    if (std::strcmp(cpu.type(), e.type) == 0) return e.make(ctx, cpu);
   fail("layer " + std::to_string(cpu.index) + " (" + cpu.type() + ") has no GPU version: run with -nogpu");
 }
 

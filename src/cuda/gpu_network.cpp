@@ -10,7 +10,9 @@
 #include "cuda/device.hpp"
 #include "cuda/gpu_layers.hpp"
 #include "layers/yolo.hpp"
+#include "layers/yolo_targets.hpp"
 #include "network/network.hpp"
+#include "network/passes.hpp"
 
 namespace dn::cuda {
 
@@ -45,14 +47,6 @@ class GpuParamStore final : public ParamStore {
  public:
   GpuParamStore(std::vector<std::unique_ptr<GpuLayer>>& layers, GpuContext& ctx, int device)
       : layers_(layers), ctx_(ctx), device_(device) {}
-  std::vector<Entry> params() override {
-    std::vector<Entry> out;
-    for (size_t i = 0; i < layers_.size(); ++i) {
-      auto ps = layers_[i]->params();
-      for (size_t k = 0; k < ps.size(); ++k) out.push_back({static_cast<int>(i), static_cast<int>(k), ps[k]});
-    }
-    return out;
-  }
   std::unique_ptr<DeviceFloats> zeros(size_t n) override {
     DN_CUDA_CHECK(cudaSetDevice(device_));
     return std::make_unique<GpuFloats>(n, device_, ctx_.stream);
@@ -65,6 +59,8 @@ class GpuParamStore final : public ParamStore {
   void changed() override {}
 
  private:
+  size_t layer_count() const override { return layers_.size(); }
+  std::vector<Param> layer_params(size_t i) override { return layers_[i]->params(); }
   std::vector<std::unique_ptr<GpuLayer>>& layers_;
   GpuContext& ctx_;
   int device_;
@@ -83,10 +79,10 @@ struct GpuNetwork::Impl {
   int shaped_w = -1, shaped_h = -1;
   bool shaped_training = false;
   DeviceBuffer<float> input, input_delta;
-  DeviceBuffer<DeviceTruth> truths;
+  DeviceBuffer<YoloTruth> truths;
   DeviceBuffer<int> truth_counts;
   DeviceBuffer<double> yolo_stats;  // [yolo layers][kYoloStats]
-  std::vector<DeviceTruth> host_truths;
+  std::vector<YoloTruth> host_truths;
   std::vector<int> host_counts;
   std::unique_ptr<GpuParamStore> store;
 
@@ -157,11 +153,7 @@ struct GpuNetwork::Impl {
     ctx.train = train;
     ctx.net_w = net.params.width;
     ctx.net_h = net.params.height;
-    const float* x = input.data();
-    for (auto& l : layers) {
-      l->forward(ctx, x);
-      x = l->output.data();
-    }
+    forward_pass(layers, ctx, input.data());
   }
 
   void upload_truths(const std::vector<std::vector<Truth>>& t) {
@@ -169,26 +161,17 @@ struct GpuNetwork::Impl {
       fail("GPU network: " + std::to_string(t.size()) + " images of truths for a mini-batch of " +
            std::to_string(batch));
     // The CPU's check (assign_targets): a usable truth's class must be one of the layer's.
-    for (int k : yolo) {
-      const auto& y = static_cast<const YoloLayer&>(layers[k]->cpu);
-      for (const auto& image : t)
-        for (const Truth& tr : image) {
-          const bool usable = std::isfinite(tr.box.x) && std::isfinite(tr.box.y) && std::isfinite(tr.box.w) &&
-                              std::isfinite(tr.box.h) && tr.box.w > 0 && tr.box.h > 0;
-          if (usable && (tr.cls < 0 || tr.cls >= y.classes))
-            fail("[yolo] layer " + std::to_string(y.index) + ": truth class " + std::to_string(tr.cls) +
-                 " is outside 0.." + std::to_string(y.classes - 1) + " (labels made for another .names file?)");
-        }
-    }
+    for (int k : yolo)
+      for (const auto& image : t) yolo_check_truth_classes(static_cast<const YoloLayer&>(layers[k]->cpu), image);
     size_t max_truths = 1;
     for (const auto& image : t) max_truths = std::max(max_truths, image.size());
-    host_truths.assign(static_cast<size_t>(batch) * max_truths, DeviceTruth{0, 0, 0, 0, 0});
+    host_truths.assign(static_cast<size_t>(batch) * max_truths, YoloTruth{0, 0, 0, 0, 0});
     host_counts.assign(batch, 0);
     for (int b = 0; b < batch; ++b) {
       host_counts[b] = static_cast<int>(t[b].size());
       for (size_t k = 0; k < t[b].size(); ++k) {
         const Truth& tr = t[b][k];
-        host_truths[b * max_truths + k] = DeviceTruth{tr.cls, tr.box.x, tr.box.y, tr.box.w, tr.box.h};
+        host_truths[b * max_truths + k] = YoloTruth{tr.cls, tr.box.x, tr.box.y, tr.box.w, tr.box.h};
       }
     }
     truths.upload(host_truths.data(), host_truths.size(), ctx.stream, "truths");
@@ -213,11 +196,7 @@ struct GpuNetwork::Impl {
       input_delta.resize(input.size(), "the input gradient");
       input_delta.zero(ctx.stream);
     }
-    for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
-      const float* x = i == 0 ? input.data() : layers[i - 1]->output.data();
-      float* dx = i == 0 ? (in_delta ? input_delta.data() : nullptr) : layers[i - 1]->delta.data();
-      layers[i]->backward(ctx, x, dx);
-    }
+    backward_pass(layers, ctx, input.data(), in_delta ? input_delta.data() : nullptr);
     if (in_delta) *in_delta = input_delta.to_host(ctx.stream);
   }
 

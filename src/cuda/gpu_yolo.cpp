@@ -46,7 +46,7 @@ class GpuYolo : public GpuLayer {
     yolo_activate(g, input, output.data(), ctx.stream);
     has_loss_ = false;
     if (!ctx.train || !ctx.truths) return;
-    const size_t truth_slots = static_cast<size_t>(batch) * ctx.max_truths;
+    const size_t truth_slots = static_cast<size_t>(batch) * ctx.max_truths * l_.mask_size();
     assigned_.resize(truth_slots, "yolo assignments");
     truth_terms_.resize(6 * truth_slots, "yolo truth statistics");
     YoloScratch sc{slot_terms_.data(), assigned_.data(), truth_terms_.data()};
@@ -94,7 +94,6 @@ class GpuYolo : public GpuLayer {
            "only; the CUDA backend does not implement it yet (run with -nogpu)");
     };
     if (l_.iou_loss != YoloBoxLoss::mse) cpu_only(std::string("iou_loss=") + yolo_box_loss_name(l_.iou_loss));
-    if (l_.iou_thresh < 1.f) cpu_only("iou_thresh < 1 (several responsible anchors per truth)");
     if (std::isfinite(l_.max_delta)) cpu_only("max_delta (the clip of the IoU box gradient)");
     if (!l_.class_multipliers.empty()) cpu_only("counters_per_class (class multipliers)");
   }
@@ -104,7 +103,7 @@ class GpuYolo : public GpuLayer {
                         .h = l_.out.h, .net_w = ctx.net_w, .net_h = ctx.net_h, .mask = mask_.data(),
                         .anchors = anchors_.data(), .total_anchors = static_cast<int>(l_.anchors.size() / 2),
                         .softmax_classes = l_.class_softmax_loss() != nullptr, .ignore_thresh = l_.ignore_thresh,
-                        .truth_thresh = l_.truth_thresh, .iou_normalizer = l_.iou_normalizer,
+                        .truth_thresh = l_.truth_thresh, .iou_thresh = l_.iou_thresh, .iou_normalizer = l_.iou_normalizer,
                         .obj_normalizer = l_.obj_normalizer, .cls_normalizer = l_.cls_normalizer,
                         .label_smooth_eps = l_.label_smooth_eps};
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "layers/activations.hpp"
+#include "layers/yolo_assign.hpp"
 #include "losses/list.hpp"
 
 namespace dn::cuda {
@@ -114,23 +115,8 @@ void loss_softmax(const LossSpec& spec, const float* logits, const int* target, 
 void sum_doubles(const double* x, size_t n, double* total, cudaStream_t s);
 
 // ---- the [yolo] layer -----------------------------------------------------------------------------
-// One training truth on the device (relative to the network input).
-struct DeviceTruth {
-  int cls;
-  float x, y, w, h;
-};
-
-// The geometry and settings of one [yolo] layer.
-struct YoloGeometry {
-  int batch, num, classes, w, h;  // num = anchors of this layer (mask size)
-  int net_w, net_h;
-  const int* mask;        // [num], device
-  const float* anchors;   // [total_anchors][2], device
-  int total_anchors;
-  bool softmax_classes;   // classes through a softmax (class loss is a softmax loss)
-  float ignore_thresh, truth_thresh;
-  float iou_normalizer, obj_normalizer, cls_normalizer, label_smooth_eps;
-};
+// YoloTruth (one training truth) and YoloGeometry (one layer's geometry and settings, its
+// pointers on the device) are layers/yolo_assign.hpp's.
 
 // The statistics yolo_loss sums per layer, by position in its stats array.
 enum YoloStat : int {
@@ -142,11 +128,12 @@ enum YoloStat : int {
   kYoloStatCount
 };
 
-// Scratch per image slot (b, n, loc) and per truth (b, k) for the loss (sized by the layer).
+// Scratch per image slot (b, n, loc) and per truth and anchor of the mask (b, k, n) for the loss
+// (sized by the layer).
 struct YoloScratch {
   double* slot_terms;  // [4][batch*num*h*w]: box loss, objectness loss, class loss, objectness p
-  int* assigned_slot;  // [batch][max_truths]: the slot (n*h*w + loc) a truth is responsible for, or -1
-  double* truth_terms; // [6][batch*max_truths]: assigned (0/1), iou, class p, objectness p, iou > .5, iou > .75
+  int* assigned_cell;  // [batch][max_truths][num]: the cell where anchor n is responsible for truth k, or -1
+  double* truth_terms; // [6][batch*max_truths*num]: assigned (0/1), iou, class p, objectness p, iou > .5, iou > .75
 };
 
 // Forward of the layer: logistic on x, y, objectness and (element-wise) classes, softmax over the
@@ -158,7 +145,7 @@ void yolo_activate(const YoloGeometry& g, const float* input, float* output, cud
 // count, and the sums of IoU, class p, objectness p, IoU > .5 and IoU > .75.
 // truths[batch][max_truths], counts[batch] (padding entries are ignored).
 void yolo_loss(const YoloGeometry& g, const LossSpec& obj_loss, const LossSpec& cls_loss, const float* logits,
-               const DeviceTruth* truths, const int* counts, int max_truths, const YoloScratch& scratch,
+               const YoloTruth* truths, const int* counts, int max_truths, const YoloScratch& scratch,
                float* loss_delta, double* stats, cudaStream_t s);
 // input_delta += the gradient from delta (later layers) through the output functions + loss_delta
 // (nullable: no loss was computed).

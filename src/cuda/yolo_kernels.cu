@@ -5,9 +5,10 @@
 // the float box arithmetic that decides assignments rounds as the CPU's does.
 //
 // Slots: one per prediction (b, n, loc), slot index s = (b*num + n)*h*w + loc; "slot in image" is
-// n*h*w + loc, as YoloTargets' arrays.
+// n*h*w + loc, as YoloTargets' arrays. The assignment's decisions are layers/yolo_assign.hpp's, as
+// on the CPU: here each slot reads the truths instead of each truth writing its slots.
 #include "cuda/launch.cuh"
-#include "layers/yolo_box.hpp"
+#include "layers/yolo_assign.hpp"
 #include "losses/list.hpp"
 
 namespace dn::cuda {
@@ -16,7 +17,6 @@ namespace {
 
 __device__ inline double logistic_d(double x) { return 1.0 / (1.0 + exp(-x)); }  // yolo_stats.cpp's
 
-__device__ inline bool usable(const DeviceTruth& t) { return yolo_usable_truth(Box{t.x, t.y, t.w, t.h}); }
 
 __device__ inline size_t entry(const YoloGeometry& g, int b, int n, int e, int loc) {
   const size_t hw = static_cast<size_t>(g.w) * g.h;
@@ -25,15 +25,10 @@ __device__ inline size_t entry(const YoloGeometry& g, int b, int n, int e, int l
 
 // yolo_predicted_box (the GPU backend takes only scale_x_y = 1 without new_coords: gpu_yolo.cpp)
 __device__ inline Box predicted_box(const YoloGeometry& g, const float* logits, int b, int n, int loc) {
-  const int i = loc % g.w, j = loc / g.w;
   const int a = g.mask[n];
-  const YoloDecoding d;
-  Box box;
-  box.x = yolo_center(i, yolo_xy_output(logits[entry(g, b, n, 0, loc)], d), g.w);
-  box.y = yolo_center(j, yolo_xy_output(logits[entry(g, b, n, 1, loc)], d), g.h);
-  box.w = yolo_wh(logits[entry(g, b, n, 2, loc)], g.anchors[2 * a], g.net_w, d);
-  box.h = yolo_wh(logits[entry(g, b, n, 3, loc)], g.anchors[2 * a + 1], g.net_h, d);
-  return box;
+  auto t = [&](int e) { return logits[entry(g, b, n, e, loc)]; };
+  return yolo_decode_box(t(0), t(1), t(2), t(3), loc % g.w, loc / g.w, g.w, g.h, g.anchors[2 * a],
+                         g.anchors[2 * a + 1], g.net_w, g.net_h, YoloDecoding{});
 }
 
 // YoloLayer::forward's output functions.
@@ -64,27 +59,18 @@ __global__ void activate_kernel(YoloGeometry g, const float* in, float* out, siz
   }
 }
 
-// assign_targets, step 2's first half: the slot each truth makes responsible (yolo_best_anchor),
-// or -1 (unusable, padding, or its best anchor is another layer's).
-__global__ void assign_truths_kernel(YoloGeometry g, const DeviceTruth* truths, const int* counts, int max_truths,
+// assign_targets, step 2, per truth (b, k): for each anchor n of the mask, the cell where it is
+// responsible for the truth, or -1 (not responsible; unusable truth; padding).
+__global__ void assign_truths_kernel(YoloGeometry g, const YoloTruth* truths, const int* counts, int max_truths,
                                      int* assigned, size_t total) {
   DN_GRID_STRIDE(t, total) {
     const int b = static_cast<int>(t / max_truths), k = static_cast<int>(t % max_truths);
-    assigned[t] = -1;
-    if (k >= counts[b]) continue;
-    const DeviceTruth tr = truths[t];
-    if (!usable(tr)) continue;
-    int i = static_cast<int>(tr.x * g.w), j = static_cast<int>(tr.y * g.h);
-    i = i < 0 ? 0 : (i > g.w - 1 ? g.w - 1 : i);
-    j = j < 0 ? 0 : (j > g.h - 1 ? g.h - 1 : j);
-    const int best = yolo_best_anchor_of(g.anchors, g.total_anchors, tr.w, tr.h, g.net_w, g.net_h);
-    int n = -1;
-    for (int m = 0; m < g.num; ++m)
-      if (g.mask[m] == best) {
-        n = m;
-        break;
-      }
-    if (n >= 0) assigned[t] = n * g.w * g.h + j * g.w + i;
+    int* cell_of = assigned + t * g.num;
+    if (k < counts[b]) {
+      yolo_responsible_cells(g, truths[t], cell_of);
+    } else {
+      for (int n = 0; n < g.num; ++n) cell_of[n] = -1;  // padding
+    }
   }
 }
 
@@ -92,52 +78,33 @@ __global__ void assign_truths_kernel(YoloGeometry g, const DeviceTruth* truths, 
 // yolo_objectness_term and yolo_class_term for this prediction, and the objectness probability
 // for the No Obj statistic.
 __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls_spec, const float* logits,
-                                 const DeviceTruth* truths, const int* counts, int max_truths, YoloScratch sc,
+                                 const YoloTruth* truths, const int* counts, int max_truths, YoloScratch sc,
                                  float* loss_delta, size_t total) {
   const int hw = g.w * g.h;
   DN_GRID_STRIDE(s, total) {
     const int loc = static_cast<int>(s % hw);
     const int n = static_cast<int>((s / hw) % g.num);
     const int b = static_cast<int>(s / (static_cast<size_t>(hw) * g.num));
-    const int slot_in_image = n * hw + loc;
-    const DeviceTruth* tr = truths + static_cast<size_t>(b) * max_truths;
-    const int* assigned = sc.assigned_slot + static_cast<size_t>(b) * max_truths;
+    const YoloTruth* tr = truths + static_cast<size_t>(b) * max_truths;
+    const int* cells = sc.assigned_cell + static_cast<size_t>(b) * max_truths * g.num;
     const int count = counts[b];
 
-    // Step 1: the best IoU of the predicted box with any truth.
-    const Box pred = predicted_box(g, logits, b, n, loc);
-    float best = 0;
-    int best_k = -1;
-    for (int k = 0; k < count; ++k) {
-      if (!usable(tr[k])) continue;
-      const float iou = box_iou(pred, Box{tr[k].x, tr[k].y, tr[k].w, tr[k].h});
-      if (iou > best) {
-        best = iou;
-        best_k = k;
-      }
-    }
-    float obj_target = 0, obj_weight = best > g.ignore_thresh ? 0.f : 1.f;
-    const int step1 = (best_k >= 0 && best > g.truth_thresh) ? best_k : -1;
-    int box_truth = step1;
-    if (step1 >= 0) obj_target = obj_weight = 1;
-    // Step 2: the truths this slot is responsible for (the last one gives the box).
-    for (int k = 0; k < count; ++k)
-      if (assigned[k] == slot_in_image) {
-        obj_target = obj_weight = 1;
-        box_truth = k;
-      }
+    // Steps 1 and 2 for this prediction.
+    const YoloSlotTargets st = yolo_slot_targets(g, predicted_box(g, logits, b, n, loc), tr, count, cells, n, loc);
+    const float obj_target = st.obj_target, obj_weight = st.obj_weight;
+    const int box_truth = st.box_truth;
 
     // Box term (positives).
     double box_loss = 0;
     if (obj_target == 1 && box_truth >= 0) {
-      const DeviceTruth tb = tr[box_truth];
+      const YoloTruth tb = tr[box_truth];
       const int i = loc % g.w, j = loc / g.w;
       const int a = g.mask[n];
       const double scale = static_cast<double>(g.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
       double x[4];
       for (int e = 0; e < 4; ++e) x[e] = logits[entry(g, b, n, e, loc)];
       const YoloMseBoxTerm r = yolo_mse_box_term(x, i, j, g.w, g.h, g.anchors[2 * a], g.anchors[2 * a + 1], g.net_w,
-                                                 g.net_h, 1.0, Box{tb.x, tb.y, tb.w, tb.h}, scale);
+                                                 g.net_h, 1.0, yolo_truth_box(tb), scale);
       box_loss = r.loss;
       for (int e = 0; e < 4; ++e) loss_delta[entry(g, b, n, e, loc)] = static_cast<float>(r.grad[e]);
     }
@@ -154,33 +121,26 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
     double cls_loss = 0;
     if (obj_target == 1) {
       const size_t c0 = entry(g, b, n, 5, loc);
-      const int step1_cls = step1 >= 0 ? tr[step1].cls : -1;
-      auto is_new_label = [&](int k) {  // truth k adds a class not seen before it in the sequence
-        const int c = tr[k].cls;
-        if (c == step1_cls) return false;
-        for (int q = 0; q < k; ++q)
-          if (assigned[q] == slot_in_image && tr[q].cls == c) return false;
-        return true;
-      };
       if (!g.softmax_classes) {
         const float eps = g.label_smooth_eps;
         for (int c = 0; c < g.classes; ++c) {
-          bool label = c == step1_cls;
-          for (int k = 0; k < count && !label; ++k) label = assigned[k] == slot_in_image && tr[k].cls == c;
-          const float y = label ? 1.f - .5f * eps : .5f * eps;
+          const bool label = yolo_slot_has_label(tr, count, cells, g.num, n, loc, st, c);
+          const float y = yolo_class_target(label, eps);
           float gc;
           cls_loss += losses::loss_one(cls_spec, logits[c0 + static_cast<size_t>(c) * hw], y, g.cls_normalizer, &gc);
           loss_delta[c0 + static_cast<size_t>(c) * hw] = gc;
         }
       } else {
-        int labels = step1_cls >= 0 ? 1 : 0;
+        auto new_label = [&](int k) { return yolo_slot_new_label(tr, cells, g.num, n, loc, st, k); };
+        int labels = st.step1 >= 0 ? 1 : 0;
         for (int k = 0; k < count; ++k)
-          if (assigned[k] == slot_in_image && is_new_label(k)) ++labels;
+          if (new_label(k)) ++labels;
         const float weight = g.cls_normalizer / static_cast<float>(labels);
         auto emit = [&](int j, float v) { loss_delta[c0 + static_cast<size_t>(j) * hw] += v; };
-        if (step1_cls >= 0) cls_loss += losses::softmax_loss_one(cls_spec, logits + c0, hw, g.classes, step1_cls, weight, emit);
+        if (st.step1 >= 0)
+          cls_loss += losses::softmax_loss_one(cls_spec, logits + c0, hw, g.classes, tr[st.step1].cls, weight, emit);
         for (int k = 0; k < count; ++k)
-          if (assigned[k] == slot_in_image && is_new_label(k))
+          if (new_label(k))
             cls_loss += losses::softmax_loss_one(cls_spec, logits + c0, hw, g.classes, tr[k].cls, weight, emit);
       }
     }
@@ -191,32 +151,22 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
   }
 }
 
-// YoloStatsAccumulator::add_image, per assigned truth.
-__global__ void truth_stats_kernel(YoloGeometry g, const float* logits, const DeviceTruth* truths, int max_truths,
-                                   const int* assigned, double* terms, size_t total) {
+// YoloStatsAccumulator::add_image, per (truth, anchor of the mask) responsible pair.
+__global__ void truth_stats_kernel(YoloGeometry g, const float* logits, const YoloTruth* truths, int max_truths,
+                                   const int* assigned_cell, double* terms, size_t total) {
   const int hw = g.w * g.h;
   DN_GRID_STRIDE(t, total) {
-    const int b = static_cast<int>(t / max_truths);
+    const size_t truth = t / g.num;
+    const int b = static_cast<int>(truth / max_truths), n = static_cast<int>(t % g.num);
     for (int q = 0; q < 6; ++q) terms[q * total + t] = 0;
-    const int slot = assigned[t];
-    if (slot < 0) continue;
-    const int n = slot / hw, loc = slot % hw;
-    const DeviceTruth tr = truths[t];
-    const float iou = box_iou(predicted_box(g, logits, b, n, loc), Box{tr.x, tr.y, tr.w, tr.h});
-    const size_t c0 = entry(g, b, n, 5, loc);
-    double cls_p;
-    if (g.softmax_classes) {
-      double mx = logits[c0];
-      for (int c = 1; c < g.classes; ++c) mx = fmax(mx, static_cast<double>(logits[c0 + static_cast<size_t>(c) * hw]));
-      double sum = 0;
-      for (int c = 0; c < g.classes; ++c) sum += exp(logits[c0 + static_cast<size_t>(c) * hw] - mx);
-      cls_p = exp(logits[c0 + static_cast<size_t>(tr.cls) * hw] - mx) / sum;
-    } else {
-      cls_p = logistic_d(logits[c0 + static_cast<size_t>(tr.cls) * hw]);
-    }
+    const int loc = assigned_cell[t];
+    if (loc < 0) continue;
+    const YoloTruth tr = truths[truth];
+    const float iou = box_iou(predicted_box(g, logits, b, n, loc), yolo_truth_box(tr));
     terms[t] = 1;
     terms[total + t] = iou;
-    terms[2 * total + t] = cls_p;
+    terms[2 * total + t] = yolo_class_probability(logits + entry(g, b, n, 5, loc), hw, g.classes, tr.cls,
+                                                  g.softmax_classes);
     terms[3 * total + t] = logistic_d(logits[entry(g, b, n, 4, loc)]);
     terms[4 * total + t] = iou > .5f ? 1 : 0;
     terms[5 * total + t] = iou > .75f ? 1 : 0;
@@ -262,16 +212,17 @@ void yolo_activate(const YoloGeometry& g, const float* input, float* output, cud
 }
 
 void yolo_loss(const YoloGeometry& g, const LossSpec& obj_loss, const LossSpec& cls_loss, const float* logits,
-               const DeviceTruth* truths, const int* counts, int max_truths, const YoloScratch& scratch,
+               const YoloTruth* truths, const int* counts, int max_truths, const YoloScratch& scratch,
                float* loss_delta, double* stats, cudaStream_t s) {
   const size_t slots = static_cast<size_t>(g.batch) * g.num * g.w * g.h;
-  const size_t truth_slots = static_cast<size_t>(g.batch) * max_truths;
+  const size_t truths_n = static_cast<size_t>(g.batch) * max_truths;
+  const size_t truth_slots = truths_n * g.num;  // (truth, anchor of the mask) pairs
   cudaMemsetAsync(loss_delta, 0, slots * (5 + g.classes) * sizeof(float), s);
   check_launch("cudaMemsetAsync of the yolo loss gradient");
-  DN_LAUNCH(assign_truths_kernel, truth_slots, s, g, truths, counts, max_truths, scratch.assigned_slot, truth_slots);
+  DN_LAUNCH(assign_truths_kernel, truths_n, s, g, truths, counts, max_truths, scratch.assigned_cell, truths_n);
   DN_LAUNCH(slot_loss_kernel, slots, s, g, obj_loss, cls_loss, logits, truths, counts, max_truths, scratch,
             loss_delta, slots);
-  DN_LAUNCH(truth_stats_kernel, truth_slots, s, g, logits, truths, max_truths, scratch.assigned_slot,
+  DN_LAUNCH(truth_stats_kernel, truth_slots, s, g, logits, truths, max_truths, scratch.assigned_cell,
             scratch.truth_terms, truth_slots);
   // slot_terms' four rows are kStatBoxLoss..kStatNoObj, truth_terms' six kStatCount..kStatRecall75.
   for (int q = 0; q < 4; ++q) sum_doubles(scratch.slot_terms + q * slots, slots, stats + kStatBoxLoss + q, s);

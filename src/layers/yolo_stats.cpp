@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "layers/yolo.hpp"
+#include "layers/yolo_assign.hpp"
 #include "layers/yolo_targets.hpp"
 
 namespace dn {
@@ -25,17 +26,8 @@ void YoloStatsAccumulator::add_image(const YoloLayer& l, const float* logits, co
     recall50_ += iou > .5f;
     recall75_ += iou > .75f;
     obj_ += logistic(logits[l.entry_index(0, a.n, 4, a.loc)]);
-    // The class probability as the detector reports it: logistic, or softmax over the classes.
-    const size_t base = l.entry_index(0, a.n, 5, a.loc);
-    if (l.class_softmax_loss()) {
-      double mx = logits[base];
-      for (int c = 1; c < C; ++c) mx = std::max(mx, static_cast<double>(logits[base + static_cast<size_t>(c) * hw]));
-      double sum = 0;
-      for (int c = 0; c < C; ++c) sum += std::exp(logits[base + static_cast<size_t>(c) * hw] - mx);
-      cls_ += std::exp(logits[base + static_cast<size_t>(tr.cls) * hw] - mx) / sum;
-    } else {
-      cls_ += logistic(logits[base + static_cast<size_t>(tr.cls) * hw]);
-    }
+    cls_ += yolo_class_probability(logits + l.entry_index(0, a.n, 5, a.loc), hw, C, tr.cls,
+                                   l.class_softmax_loss() != nullptr);
     ++count_;
   }
 }

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "layers/yolo.hpp"
+#include "layers/yolo_assign.hpp"
 
 namespace dn {
 
@@ -32,29 +33,28 @@ void make_positive(YoloTargets& t, int slot, int n, int loc, int k, int cls) {
 }  // namespace
 
 Box yolo_predicted_box(const YoloLayer& l, const float* logits, int n, int loc, int net_w, int net_h) {
-  const int i = loc % l.out.w, j = loc / l.out.w;
   const int a = l.mask[n];
-  const YoloDecoding& d = l.decoding();
-  Box b;
-  b.x = yolo_center(i, yolo_xy_output(logits[l.entry_index(0, n, 0, loc)], d), l.out.w);
-  b.y = yolo_center(j, yolo_xy_output(logits[l.entry_index(0, n, 1, loc)], d), l.out.h);
-  b.w = yolo_wh(logits[l.entry_index(0, n, 2, loc)], l.anchors[2 * a], net_w, d);
-  b.h = yolo_wh(logits[l.entry_index(0, n, 3, loc)], l.anchors[2 * a + 1], net_h, d);
-  return b;
+  auto t = [&](int e) { return logits[l.entry_index(0, n, e, loc)]; };
+  return yolo_decode_box(t(0), t(1), t(2), t(3), loc % l.out.w, loc / l.out.w, l.out.w, l.out.h, l.anchors[2 * a],
+                         l.anchors[2 * a + 1], net_w, net_h, l.decoding());
 }
 
 int yolo_best_anchor(const YoloLayer& l, float w, float h, int net_w, int net_h) {
   return yolo_best_anchor_of(l.anchors.data(), static_cast<int>(l.anchors.size() / 2), w, h, net_w, net_h);
 }
 
-YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::vector<Truth>& truths, int net_w,
-                           int net_h) {
-  if (net_w <= 0 || net_h <= 0) fail("[yolo] assign_targets: the network input size is not set");
-  const int w = l.out.w, h = l.out.h, hw = w * h, num = l.mask_size();
+void yolo_check_truth_classes(const YoloLayer& l, const std::vector<Truth>& truths) {
   for (const Truth& tr : truths)
     if (usable(tr) && (tr.cls < 0 || tr.cls >= l.classes))
       fail("[yolo] layer " + std::to_string(l.index) + ": truth class " + std::to_string(tr.cls) +
            " is outside 0.." + std::to_string(l.classes - 1) + " (labels made for another .names file?)");
+}
+
+YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::vector<Truth>& truths, int net_w,
+                           int net_h) {
+  if (net_w <= 0 || net_h <= 0) fail("[yolo] assign_targets: the network input size is not set");
+  const int w = l.out.w, h = l.out.h, hw = w * h, num = l.mask_size();
+  yolo_check_truth_classes(l, truths);
 
   YoloTargets t;
   t.obj_target.assign(static_cast<size_t>(num) * hw, 0.f);
@@ -67,47 +67,31 @@ YoloTargets assign_targets(const YoloLayer& l, const float* logits, const std::v
     for (int loc = 0; loc < hw; ++loc) {
       const int slot = n * hw + loc;
       const Box pred = yolo_predicted_box(l, logits, n, loc, net_w, net_h);
-      float best = 0;
-      int best_k = -1;
-      for (size_t k = 0; k < truths.size(); ++k) {
-        if (!usable(truths[k])) continue;
-        const float iou = box_iou(pred, truths[k].box);
-        if (iou > best) {
-          best = iou;
-          best_k = static_cast<int>(k);
-        }
-      }
-      t.best_iou[slot] = best;
-      if (best > l.ignore_thresh) t.obj_weight[slot] = 0.f;
-      if (best_k >= 0 && best > l.truth_thresh) make_positive(t, slot, n, loc, best_k, truths[best_k].cls);
+      YoloBestTruth best;
+      for (size_t k = 0; k < truths.size(); ++k) yolo_best_truth_add(best, pred, truths[k].box, static_cast<int>(k));
+      t.best_iou[slot] = best.iou;
+      t.obj_weight[slot] = yolo_step1_obj_weight(best, l.ignore_thresh);
+      const int k = yolo_step1_positive(best, l.truth_thresh);
+      if (k >= 0) make_positive(t, slot, n, loc, k, truths[k].cls);
     }
 
-  // 2. Each truth's responsible anchor, if it is one of this layer's.
+  // 2. Each truth's responsible anchors of this layer at the cell of its centre: its best anchor
+  // (of all) first, then (iou_thresh) the others in mask order.
   for (size_t k = 0; k < truths.size(); ++k) {
     const Truth& tr = truths[k];
     if (!usable(tr)) continue;
-    const int i = std::clamp(static_cast<int>(tr.box.x * w), 0, w - 1);
-    const int j = std::clamp(static_cast<int>(tr.box.y * h), 0, h - 1);
+    const int loc = yolo_truth_cell(tr.box, w, h);
     const int best = yolo_best_anchor(l, tr.box.w, tr.box.h, net_w, net_h);
-    const int loc = j * w + i;
-    const auto it = std::find(l.mask.begin(), l.mask.end(), best);
-    if (it != l.mask.end()) {
-      const int n = static_cast<int>(it - l.mask.begin());
+    auto assign = [&](int n) {
       make_positive(t, n * hw + loc, n, loc, static_cast<int>(k), tr.cls);
       t.assigned.push_back({static_cast<int>(k), n, loc});
-    }
-    // iou_thresh (AlexeyAB): every other anchor of this mask whose shape IoU with the truth
-    // exceeds it is responsible too, at the same cell (whether or not the best anchor is ours).
-    if (l.iou_thresh < 1.f)
-      for (int n = 0; n < num; ++n) {
-        const int a = l.mask[n];
-        if (a == best) continue;
-        const Box anchor{0, 0, l.anchors[2 * a] / net_w, l.anchors[2 * a + 1] / net_h};
-        if (box_iou(anchor, Box{0, 0, tr.box.w, tr.box.h}) > l.iou_thresh) {
-          make_positive(t, n * hw + loc, n, loc, static_cast<int>(k), tr.cls);
-          t.assigned.push_back({static_cast<int>(k), n, loc});
-        }
-      }
+    };
+    const auto it = std::find(l.mask.begin(), l.mask.end(), best);
+    if (it != l.mask.end()) assign(static_cast<int>(it - l.mask.begin()));
+    for (int n = 0; n < num; ++n)
+      if (l.mask[n] != best &&
+          yolo_anchor_responsible(l.anchors.data(), l.mask[n], best, tr.box, l.iou_thresh, net_w, net_h))
+        assign(n);
   }
   return t;
 }

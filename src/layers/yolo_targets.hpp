@@ -44,6 +44,9 @@ Box yolo_predicted_box(const YoloLayer& l, const float* logits, int n, int loc, 
 // of the shapes alone (both boxes centred on the same point); the first wins a tie.
 int yolo_best_anchor(const YoloLayer& l, float w, float h, int net_w, int net_h);
 
+// Throws dn::Error when a usable truth's class is outside [0, l.classes) (both backends check).
+void yolo_check_truth_classes(const YoloLayer& l, const std::vector<Truth>& truths);
+
 // Darknet's assignment, in its order:
 //  1. every prediction whose best IoU with a truth is > ignore_thresh is ignored (weight 0);
 //     one whose best IoU is > truth_thresh becomes a positive for that truth;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "layers/yolo.hpp"
+#include "layers/yolo_assign.hpp"
 #include "layers/yolo_targets.hpp"
 
 namespace dn {
@@ -78,8 +79,8 @@ double yolo_class_term(const YoloLayer& l, const float* logits, const YoloTarget
     const float m = yolo_positive_weight(l, p);  // counters_per_class (1 without)
     if (const Loss* loss = l.class_loss()) {
       std::fill(weights.begin(), weights.end(), l.cls_normalizer * m);
-      for (int c = 0; c < C; ++c) y[c] = .5f * eps;
-      for (int c : p.labels) y[c] = 1.f - .5f * eps;
+      for (int c = 0; c < C; ++c) y[c] = yolo_class_target(false, eps);
+      for (int c : p.labels) y[c] = yolo_class_target(true, eps);
       total += loss->compute(z.data(), y.data(), weights.data(), C, g.data());
       for (int c = 0; c < C; ++c) grad[base + static_cast<size_t>(c) * hw] += g[c];
     } else {

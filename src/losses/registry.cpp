@@ -158,18 +158,17 @@ LossParams default_loss_params(const std::string& name) {
 namespace losses {
 
 LossSpec loss_spec(const std::string& name, const LossParams& p) {
-  LossSpec s;
-  s.params = p;
-  if (is_softmax_loss(name)) {
-    make_softmax_loss(name, p);  // checks the name and the parameters
-    for (const auto& e : kSoftmaxLosses)
-      if (name == e.name) s.id = e.id;
-  } else {
-    make_loss(name, p);
-    for (const auto& e : kLosses)
-      if (name == e.name) s.id = e.id;
-  }
-  return s;
+  for (const auto& e : kLosses)
+    if (name == e.name) {
+      e.make(p);  // checks the parameters
+      return {e.id, p};
+    }
+  for (const auto& e : kSoftmaxLosses)
+    if (name == e.name) {
+      e.make(p);
+      return {e.id, p};
+    }
+  fail("unknown loss " + quote_input(name) + " (known: " + known_names() + ")");
 }
 
 bool is_softmax(const LossSpec& s) {

@@ -12,13 +12,11 @@ namespace dn {
 class TrainEngine {
  public:
   virtual ~TrainEngine() = default;
-  // "CPU" or the device's description, for logs.
-  virtual const char* device() const = 0;
   // One training pass over a mini-batch of images (NCHW, the network's input size) with their
   // truths: forward with batch statistics and the [yolo] losses, backward, the gradients
-  // accumulated. The host network's seen grows by the batch, and its [yolo] layers hold the
-  // pass's statistics (loss(), stats_line()). Returns the summed loss.
-  virtual double forward_backward(const float* images, const std::vector<std::vector<Truth>>& truths) = 0;
+  // accumulated. The host network's seen grows by the batch, and its layers hold the pass's
+  // losses and statistics (loss(), stats_line()).
+  virtual void forward_backward(const float* images, const std::vector<std::vector<Truth>>& truths) = 0;
   // The parameters, for the optimizer.
   virtual ParamStore& params() = 0;
   // Makes the host network's weights the ones being trained (a GPU copies them back).

@@ -19,6 +19,7 @@
 #include "layers/shortcut.hpp"
 #include "layers/weights_io.hpp"
 #include "layers/yolo.hpp"
+#include "network/passes.hpp"
 
 namespace dn {
 
@@ -259,6 +260,16 @@ void Network::set_training(bool on) {
 
 using ProfileClock = std::chrono::steady_clock;
 
+namespace {
+// The seconds f() takes.
+template <class F>
+double timed(F&& f) {
+  const auto t0 = ProfileClock::now();
+  f();
+  return std::chrono::duration<double>(ProfileClock::now() - t0).count();
+}
+}  // namespace
+
 void Network::enable_profile(bool on) {
   profile_ = on;
   forward_s_.assign(layers.size(), 0);
@@ -287,14 +298,9 @@ void Network::print_profile(FILE* f) const {
 }
 
 void Network::run_forward(const float* input, RunContext& ctx) {
-  const float* x = input;
-  if (profile_) ++profile_forwards_;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    auto t0 = profile_ ? ProfileClock::now() : ProfileClock::time_point{};
-    layers[i]->forward(ctx, x);
-    if (profile_) forward_s_[i] += std::chrono::duration<double>(ProfileClock::now() - t0).count();
-    x = layers[i]->output.data();
-  }
+  if (!profile_) return forward_pass(layers, ctx, input);
+  ++profile_forwards_;
+  forward_pass(layers, ctx, input, [this](size_t i, auto&& run) { forward_s_[i] += timed(run); });
 }
 
 void Network::forward(const float* input, bool reference) {
@@ -316,14 +322,12 @@ void Network::forward_backward(const float* input, const std::vector<std::vector
   ctx.truths = &truths;
   for (auto& l : layers) std::fill(l->delta.begin(), l->delta.end(), 0.f);
   run_forward(input, ctx);
-  for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
-    const float* x = i == 0 ? input : layers[i - 1]->output.data();
-    float* dx = i == 0 ? nullptr : layers[i - 1]->delta.data();
-    auto t0 = profile_ ? ProfileClock::now() : ProfileClock::time_point{};
-    layers[i]->backward(ctx, x, dx);
-    if (profile_) backward_s_[i] += std::chrono::duration<double>(ProfileClock::now() - t0).count();
+  if (!profile_) {
+    backward_pass(layers, ctx, input, nullptr);
+  } else {
+    backward_pass(layers, ctx, input, nullptr, [this](size_t i, auto&& run) { backward_s_[i] += timed(run); });
+    ++profile_backwards_;
   }
-  if (profile_) ++profile_backwards_;
   seen += batch;
 }
 

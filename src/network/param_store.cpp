@@ -21,14 +21,18 @@ class HostFloats final : public DeviceFloats {
 };
 }  // namespace
 
-std::vector<ParamStore::Entry> CpuParamStore::params() {
+std::vector<ParamStore::Entry> ParamStore::params() {
   std::vector<Entry> out;
-  for (size_t i = 0; i < net_.layers.size(); ++i) {
-    auto ps = net_.layers[i]->params();
+  for (size_t i = 0; i < layer_count(); ++i) {
+    const auto ps = layer_params(i);
     for (size_t k = 0; k < ps.size(); ++k) out.push_back({static_cast<int>(i), static_cast<int>(k), ps[k]});
   }
   return out;
 }
+
+size_t CpuParamStore::layer_count() const { return net_.layers.size(); }
+
+std::vector<Param> CpuParamStore::layer_params(size_t i) { return net_.layers[i]->params(); }
 
 std::unique_ptr<DeviceFloats> CpuParamStore::zeros(size_t n) { return std::make_unique<HostFloats>(n); }
 

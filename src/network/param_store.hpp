@@ -38,25 +38,31 @@ class ParamStore {
   };
   virtual ~ParamStore() = default;
   // Every layer's params(), in layer order.
-  virtual std::vector<Entry> params() = 0;
+  std::vector<Entry> params();
   // n zeros on this store's device.
   virtual std::unique_ptr<DeviceFloats> zeros(size_t n) = 0;
   // sgd_step (network/sgd_step.hpp) over one parameter, with the momentum v of its size.
   virtual void sgd(const Param& p, float* v, const UpdateArgs& a) = 0;
   // After a step over every parameter.
   virtual void changed() = 0;
+
+ protected:
+  virtual size_t layer_count() const = 0;
+  virtual std::vector<Param> layer_params(size_t i) = 0;
 };
 
 // The parameters of a CPU network (in training mode, so that the gradients exist).
 class CpuParamStore final : public ParamStore {
  public:
   explicit CpuParamStore(Network& net) : net_(net) {}
-  std::vector<Entry> params() override;
   std::unique_ptr<DeviceFloats> zeros(size_t n) override;
   void sgd(const Param& p, float* v, const UpdateArgs& a) override;
   void changed() override;
 
  private:
+  size_t layer_count() const override;
+  std::vector<Param> layer_params(size_t i) override;
+
   Network& net_;
 };
 

@@ -10,12 +10,8 @@ namespace {
 class CpuEngine final : public TrainEngine {
  public:
   explicit CpuEngine(Network& net) : net_(net), store_(net) { net_.set_training(true); }
-  const char* device() const override { return "CPU"; }
-  double forward_backward(const float* images, const std::vector<std::vector<Truth>>& truths) override {
+  void forward_backward(const float* images, const std::vector<std::vector<Truth>>& truths) override {
     net_.forward_backward(images, truths);
-    double loss = 0;
-    for (auto& l : net_.layers) loss += l->loss();
-    return loss;
   }
   ParamStore& params() override { return store_; }
 

@@ -55,7 +55,7 @@ TrainSetup load_train_setup(const TrainOptions& o) {
   s.train_paths = read_image_list(s.data.train, dirname_of(s.data.train));
   if (s.train_paths.empty()) fail_at(s.data.train, 0, "the training list is empty");
   s.cfg = parse_cfg(o.cfg_path);
-  if (s.cfg.sections.empty()) fail_at(o.cfg_path, 0, "no [net] section");
+  // parse_cfg has checked that the first section is [net]
   s.params = parse_net_section(s.cfg.sections[0]);
   if (o.max_batches > 0) s.params.max_batches = o.max_batches;
   return s;
@@ -236,7 +236,10 @@ IterationReport Run::step() {
     std::vector<std::vector<Truth>> truths(b.n);
     for (int i = 0; i < b.n; ++i)
       for (const LabelBox& lb : b.truths[i]) truths[i].push_back({lb.cls, lb.box});
-    loss_sum += engine_->forward_backward(b.images.data(), truths);
+    engine_->forward_backward(b.images.data(), truths);
+    double pass = 0;
+    for (auto& l : net_->layers) pass += l->loss();
+    loss_sum += pass;
     for (YoloLayer* y : yolos_) {
       box += y->stats.box_loss;
       obj += y->stats.obj_loss;

@@ -9,9 +9,11 @@
 // computes the IoUs with the CPU's float rounding; see yolo_kernels.cu).
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cfg/cfg.hpp"
+#include "core/error.hpp"
 #include "core/rng.hpp"
 #include "cuda/gpu_loss.hpp"
 #include "cuda/gpu_network.hpp"
@@ -147,7 +149,7 @@ std::string yolo_cfg() {
 struct YoloSetup {
   std::string obj = "bce", cls = "bce";
   LossParams obj_params = default_loss_params("bce"), cls_params = default_loss_params("bce");
-  float label_smooth_eps = 0, iou_n = 1, obj_n = 1, cls_n = 1, ignore = .5f, truth = 1;
+  float label_smooth_eps = 0, iou_n = 1, obj_n = 1, cls_n = 1, ignore = .5f, truth = 1, iou_thresh = 1;
 };
 
 void configure(YoloLayer& y, const YoloSetup& s) {
@@ -158,6 +160,7 @@ void configure(YoloLayer& y, const YoloSetup& s) {
   y.cls_normalizer = s.cls_n;
   y.ignore_thresh = s.ignore;
   y.truth_thresh = s.truth;
+  y.iou_thresh = s.iou_thresh;
 }
 
 // Three images: several boxes, two truths of different classes on the same cell and shape
@@ -267,6 +270,38 @@ TEST(YoloOnGpu, NormalizersSmoothingAndThresholds) {
   t.obj = t.cls = "focal";
   t.obj_params = t.cls_params = default_loss_params("focal");
   compare_yolo(t, "ignore .4, truth_thresh .6");
+  YoloSetup u;
+  u.iou_thresh = .2f;  // several responsible anchors per truth (AlexeyAB)
+  u.truth = .7f;
+  u.cls = "softmax_focal";
+  u.cls_params = default_loss_params("softmax_focal");
+  compare_yolo(u, "iou_thresh .2, truth_thresh .7, softmax classes");
+}
+
+// What the device loss does not implement is refused by name when training starts.
+TEST(YoloOnGpu, TrainingKeysTheDeviceLacksAreRefusedByName) {
+  DN_REQUIRE_GPU();
+  auto error_of = [](const std::string& key) -> std::string {
+    try {
+      auto host = build_network(parse_cfg_text(yolo_cfg() + key + "\n", "yolo.cfg"), 3);
+      cuda::GpuOptions o;
+      o.batch = 3;
+      cuda::GpuNetwork gpu(*host, o);
+      std::vector<float> x(3 * host->input_size(), 0.f);
+      const auto truths = yolo_truths();
+      gpu.forward_training(x.data(), &truths);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  for (const auto& [key, said] : {std::pair<std::string, std::string>{"iou_loss=giou", "iou_loss=giou"},
+                                  {"scale_x_y=1.05", "scale_x_y"}}) {
+    const std::string e = error_of(key);
+    EXPECT_NE(e.find(said), std::string::npos) << key << ": " << e;
+    EXPECT_NE(e.find("-nogpu"), std::string::npos) << key << ": " << e;
+  }
+  EXPECT_EQ(error_of("iou_thresh=.3"), "(no error)");
 }
 
 }  // namespace
