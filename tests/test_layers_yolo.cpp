@@ -183,7 +183,8 @@ TEST(YoloTargets, TwoTruthsOnOneAnchorAreMultiLabel) {
 // The CUDA kernels assign targets one prediction at a time (layers/yolo_assign.hpp's
 // yolo_responsible_cells, yolo_slot_targets, yolo_slot_new_label, yolo_slot_has_label): evaluated
 // here on the host, they must give assign_targets' targets, box truths, labels in order, and
-// responsible pairs, on random logits and truths, with and without iou_thresh and truth_thresh.
+// responsible pairs, class multipliers, on random logits and truths, with and without iou_thresh
+// and truth_thresh.
 TEST(YoloTargets, TheKernelsPerSlotAssignmentIsAssignTargets) {
   struct Setting {
     float ignore, truth, iou;
@@ -211,9 +212,15 @@ TEST(YoloTargets, TheKernelsPerSlotAssignmentIsAssignTargets) {
       std::vector<dn::YoloTruth> yt;
       for (const Truth& tr : truths) yt.push_back({tr.cls, tr.box.x, tr.box.y, tr.box.w, tr.box.h});
       const int num = l->mask_size(), hw = l->out.w * l->out.h, count = static_cast<int>(yt.size());
-      const dn::YoloGeometry g{1, num, l->classes, l->out.w, l->out.h, kNet, kNet, l->mask.data(),
-                               l->anchors.data(), static_cast<int>(l->anchors.size() / 2), false, l->ignore_thresh,
-                               l->truth_thresh, l->iou_thresh, 1, 1, 1, 0};
+      l->class_multipliers = {1.f, rng.uniform(1.f, 4.f), rng.uniform(1.f, 4.f)};
+      const dn::YoloGeometry g{.batch = 1, .num = num, .classes = l->classes, .w = l->out.w, .h = l->out.h,
+                               .net_w = kNet, .net_h = kNet, .mask = l->mask.data(), .anchors = l->anchors.data(),
+                               .total_anchors = static_cast<int>(l->anchors.size() / 2), .softmax_classes = false,
+                               .ignore_thresh = l->ignore_thresh, .truth_thresh = l->truth_thresh,
+                               .iou_thresh = l->iou_thresh, .iou_normalizer = 1, .obj_normalizer = 1,
+                               .cls_normalizer = 1, .label_smooth_eps = 0, .decoding = {},
+                               .iou_loss = dn::YoloBoxLoss::mse, .max_delta = 1,
+                               .class_multipliers = l->class_multipliers.data()};
       std::vector<int> cells(static_cast<size_t>(count) * num);
       for (int k = 0; k < count; ++k) dn::yolo_responsible_cells(g, yt[k], cells.data() + static_cast<size_t>(k) * num);
       size_t pairs = 0;
@@ -248,6 +255,8 @@ TEST(YoloTargets, TheKernelsPerSlotAssignmentIsAssignTargets) {
           for (int c = 0; c < l->classes; ++c)
             EXPECT_EQ(dn::yolo_slot_has_label(yt.data(), count, cells.data(), num, n, loc, r, c),
                       std::count(labels.begin(), labels.end(), c) == 1);
+          EXPECT_EQ(dn::yolo_slot_multiplier(g, yt.data(), count, cells.data(), n, loc, r),
+                    dn::yolo_positive_weight(*l, t.positives[p]));
         }
     }
   // The cases reached every branch.

@@ -15,11 +15,10 @@ namespace {
 class GpuYolo : public GpuLayer {
  public:
   GpuYolo(GpuContext& ctx, YoloLayer& l) : GpuLayer(l), l_(l) {
-    if (l.decoding().scale_x_y != 1.f || l.decoding().new_coords)
-      fail("[yolo] layer " + std::to_string(l.index) + ": scale_x_y other than 1 and new_coords=1 run on the CPU "
-           "backend only; the CUDA backend does not implement them yet (run with -nogpu)");
     mask_.upload(l.mask.data(), l.mask.size(), ctx.stream, "yolo mask");
     anchors_.upload(l.anchors.data(), l.anchors.size(), ctx.stream, "yolo anchors");
+    if (!l.class_multipliers.empty())
+      multipliers_.upload(l.class_multipliers.data(), l.class_multipliers.size(), ctx.stream, "yolo class multipliers");
     obj_spec_ = losses::loss_spec(l.objectness_loss().name(), l.objectness_loss_params());
     if (l.class_loss())
       cls_spec_ = losses::loss_spec(l.class_loss()->name(), l.class_loss_params());
@@ -29,7 +28,7 @@ class GpuYolo : public GpuLayer {
   }
 
   void reshape(GpuContext& ctx, int b, bool train) override {
-    if (train) refuse_cpu_only_training_keys();
+    if (train) l_.check_trainable();
     GpuLayer::reshape(ctx, b, train);
     const size_t slots = static_cast<size_t>(b) * l_.mask_size() * l_.out.h * l_.out.w;
     if (train) {
@@ -55,10 +54,10 @@ class GpuYolo : public GpuLayer {
     has_loss_ = true;
   }
 
-  void backward(GpuContext& ctx, const float*, float* input_delta) override {
+  void backward(GpuContext& ctx, const float* input, float* input_delta) override {
     if (!input_delta) return;
-    yolo_backward(geometry(ctx), output.data(), delta.data(), has_loss_ ? loss_delta_.data() : nullptr, input_delta,
-                  ctx.stream);
+    yolo_backward(geometry(ctx), input, output.data(), delta.data(), has_loss_ ? loss_delta_.data() : nullptr,
+                  input_delta, ctx.stream);
   }
 
   // stats: kYoloStats doubles (YoloStat) -> YoloStats, as YoloStatsAccumulator::finish.
@@ -85,19 +84,6 @@ class GpuYolo : public GpuLayer {
   bool has_loss_ = false;
 
  private:
-  // AlexeyAB's training keys that the device loss (yolo_kernels.cu) does not implement yet. Checked
-  // when the network is set up for training only: detection with such a cfg (e.g. iou_loss=ciou)
-  // runs on the GPU, as these keys do not change the forward pass.
-  void refuse_cpu_only_training_keys() const {
-    auto cpu_only = [&](const std::string& what) {
-      fail("[yolo] layer " + std::to_string(l_.index) + ": training with " + what + " runs on the CPU backend "
-           "only; the CUDA backend does not implement it yet (run with -nogpu)");
-    };
-    if (l_.iou_loss != YoloBoxLoss::mse) cpu_only(std::string("iou_loss=") + yolo_box_loss_name(l_.iou_loss));
-    if (std::isfinite(l_.max_delta)) cpu_only("max_delta (the clip of the IoU box gradient)");
-    if (!l_.class_multipliers.empty()) cpu_only("counters_per_class (class multipliers)");
-  }
-
   YoloGeometry geometry(const GpuContext& ctx) const {
     return YoloGeometry{.batch = batch, .num = l_.mask_size(), .classes = l_.classes, .w = l_.out.w,
                         .h = l_.out.h, .net_w = ctx.net_w, .net_h = ctx.net_h, .mask = mask_.data(),
@@ -105,13 +91,15 @@ class GpuYolo : public GpuLayer {
                         .softmax_classes = l_.class_softmax_loss() != nullptr, .ignore_thresh = l_.ignore_thresh,
                         .truth_thresh = l_.truth_thresh, .iou_thresh = l_.iou_thresh, .iou_normalizer = l_.iou_normalizer,
                         .obj_normalizer = l_.obj_normalizer, .cls_normalizer = l_.cls_normalizer,
-                        .label_smooth_eps = l_.label_smooth_eps};
+                        .label_smooth_eps = l_.label_smooth_eps, .decoding = l_.decoding(),
+                        .iou_loss = l_.iou_loss, .max_delta = l_.max_delta,
+                        .class_multipliers = l_.class_multipliers.empty() ? nullptr : multipliers_.data()};
   }
 
   YoloLayer& l_;
   LossSpec obj_spec_, cls_spec_;
   DeviceBuffer<int> mask_;
-  DeviceBuffer<float> anchors_;
+  DeviceBuffer<float> anchors_, multipliers_;
   DeviceBuffer<float> loss_delta_;
   DeviceBuffer<int> assigned_;
   DeviceBuffer<double> slot_terms_, truth_terms_;

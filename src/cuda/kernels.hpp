@@ -149,7 +149,7 @@ void yolo_loss(const YoloGeometry& g, const LossSpec& obj_loss, const LossSpec& 
                float* loss_delta, double* stats, cudaStream_t s);
 // input_delta += the gradient from delta (later layers) through the output functions + loss_delta
 // (nullable: no loss was computed).
-void yolo_backward(const YoloGeometry& g, const float* output, const float* delta, const float* loss_delta,
-                   float* input_delta, cudaStream_t s);
+void yolo_backward(const YoloGeometry& g, const float* input, const float* output, const float* delta,
+                   const float* loss_delta, float* input_delta, cudaStream_t s);
 
 }  // namespace dn::cuda

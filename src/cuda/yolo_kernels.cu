@@ -23,12 +23,12 @@ __device__ inline size_t entry(const YoloGeometry& g, int b, int n, int e, int l
   return (static_cast<size_t>(b) * g.num + n) * (5 + g.classes) * hw + static_cast<size_t>(e) * hw + loc;
 }
 
-// yolo_predicted_box (the GPU backend takes only scale_x_y = 1 without new_coords: gpu_yolo.cpp)
+// yolo_predicted_box
 __device__ inline Box predicted_box(const YoloGeometry& g, const float* logits, int b, int n, int loc) {
   const int a = g.mask[n];
   auto t = [&](int e) { return logits[entry(g, b, n, e, loc)]; };
   return yolo_decode_box(t(0), t(1), t(2), t(3), loc % g.w, loc / g.w, g.w, g.h, g.anchors[2 * a],
-                         g.anchors[2 * a + 1], g.net_w, g.net_h, YoloDecoding{});
+                         g.anchors[2 * a + 1], g.net_w, g.net_h, g.decoding);
 }
 
 // YoloLayer::forward's output functions.
@@ -38,23 +38,13 @@ __global__ void activate_kernel(YoloGeometry g, const float* in, float* out, siz
     const int loc = static_cast<int>(t % hw);
     const int n = static_cast<int>((t / hw) % g.num);
     const int b = static_cast<int>(t / (static_cast<size_t>(hw) * g.num));
-    for (int e = 0; e < 5; ++e) {
+    for (int e = 0; e < (g.softmax_classes ? 5 : 5 + g.classes); ++e) {
       const size_t i = entry(g, b, n, e, loc);
-      out[i] = (e == 2 || e == 3) ? in[i] : yolo_logistic(in[i]);
+      out[i] = yolo_entry_output(e, in[i], g.decoding);
     }
-    const size_t c0 = entry(g, b, n, 5, loc);
-    if (!g.softmax_classes) {
-      for (int k = 0; k < g.classes; ++k) out[c0 + static_cast<size_t>(k) * hw] = yolo_logistic(in[c0 + static_cast<size_t>(k) * hw]);
-    } else {
-      float mx = in[c0];
-      for (int k = 1; k < g.classes; ++k) mx = fmaxf(mx, in[c0 + static_cast<size_t>(k) * hw]);
-      float sum = 0;
-      for (int k = 0; k < g.classes; ++k) {
-        const float e = host_expf(in[c0 + static_cast<size_t>(k) * hw] - mx);
-        out[c0 + static_cast<size_t>(k) * hw] = e;
-        sum += e;
-      }
-      for (int k = 0; k < g.classes; ++k) out[c0 + static_cast<size_t>(k) * hw] /= sum;
+    if (g.softmax_classes) {
+      const size_t c0 = entry(g, b, n, 5, loc);
+      yolo_softmax(in + c0, out + c0, hw, g.classes);
     }
   }
 }
@@ -93,27 +83,28 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
     const YoloSlotTargets st = yolo_slot_targets(g, predicted_box(g, logits, b, n, loc), tr, count, cells, n, loc);
     const float obj_target = st.obj_target, obj_weight = st.obj_weight;
     const int box_truth = st.box_truth;
+    // counters_per_class: a positive's terms are weighted by its class multiplier (1 without)
+    const float m = obj_target == 1 ? yolo_slot_multiplier(g, tr, count, cells, n, loc, st) : 1.f;
 
     // Box term (positives).
     double box_loss = 0;
     if (obj_target == 1 && box_truth >= 0) {
-      const YoloTruth tb = tr[box_truth];
-      const int i = loc % g.w, j = loc / g.w;
       const int a = g.mask[n];
-      const double scale = static_cast<double>(g.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
       double x[4];
       for (int e = 0; e < 4; ++e) x[e] = logits[entry(g, b, n, e, loc)];
-      const YoloMseBoxTerm r = yolo_mse_box_term(x, i, j, g.w, g.h, g.anchors[2 * a], g.anchors[2 * a + 1], g.net_w,
-                                                 g.net_h, 1.0, yolo_truth_box(tb), scale);
+      const YoloBoxTerm r = yolo_positive_box_term(g.iou_loss, x, loc % g.w, loc / g.w, g.w, g.h, g.anchors[2 * a],
+                                                   g.anchors[2 * a + 1], g.net_w, g.net_h, g.decoding.scale_x_y,
+                                                   yolo_truth_box(tr[box_truth]), g.iou_normalizer, m, g.max_delta);
       box_loss = r.loss;
-      for (int e = 0; e < 4; ++e) loss_delta[entry(g, b, n, e, loc)] = static_cast<float>(r.grad[e]);
+      for (int e = 0; e < 4; ++e) loss_delta[entry(g, b, n, e, loc)] = r.grad[e];
     }
 
     // Objectness term (every prediction; weight 0 = ignored).
     const size_t obj_idx = entry(g, b, n, 4, loc);
     float grad;
-    const double obj_loss =
-        losses::loss_one(obj_spec, logits[obj_idx], obj_target, obj_weight * g.obj_normalizer, &grad);
+    float obj_w = obj_weight * g.obj_normalizer;
+    if (obj_target == 1) obj_w *= m;
+    const double obj_loss = losses::loss_one(obj_spec, logits[obj_idx], obj_target, obj_w, &grad);
     loss_delta[obj_idx] = grad;
 
     // Class term (positives). Labels, in the CPU's order: the truth_thresh truth's class, then the
@@ -127,7 +118,8 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
           const bool label = yolo_slot_has_label(tr, count, cells, g.num, n, loc, st, c);
           const float y = yolo_class_target(label, eps);
           float gc;
-          cls_loss += losses::loss_one(cls_spec, logits[c0 + static_cast<size_t>(c) * hw], y, g.cls_normalizer, &gc);
+          cls_loss +=
+              losses::loss_one(cls_spec, logits[c0 + static_cast<size_t>(c) * hw], y, g.cls_normalizer * m, &gc);
           loss_delta[c0 + static_cast<size_t>(c) * hw] = gc;
         }
       } else {
@@ -135,7 +127,7 @@ __global__ void slot_loss_kernel(YoloGeometry g, LossSpec obj_spec, LossSpec cls
         int labels = st.step1 >= 0 ? 1 : 0;
         for (int k = 0; k < count; ++k)
           if (new_label(k)) ++labels;
-        const float weight = g.cls_normalizer / static_cast<float>(labels);
+        const float weight = g.cls_normalizer * m / static_cast<float>(labels);
         auto emit = [&](int j, float v) { loss_delta[c0 + static_cast<size_t>(j) * hw] += v; };
         if (st.step1 >= 0)
           cls_loss += losses::softmax_loss_one(cls_spec, logits + c0, hw, g.classes, tr[st.step1].cls, weight, emit);
@@ -174,27 +166,20 @@ __global__ void truth_stats_kernel(YoloGeometry g, const float* logits, const Yo
 }
 
 // YoloLayer::backward.
-__global__ void backward_kernel(YoloGeometry g, const float* output, const float* delta, const float* loss_delta,
-                                float* input_delta, size_t total) {
+__global__ void backward_kernel(YoloGeometry g, const float* input, const float* output, const float* delta,
+                                const float* loss_delta, float* input_delta, size_t total) {
   const int hw = g.w * g.h;
   DN_GRID_STRIDE(t, total) {
     const int loc = static_cast<int>(t % hw);
     const int n = static_cast<int>((t / hw) % g.num);
     const int b = static_cast<int>(t / (static_cast<size_t>(hw) * g.num));
-    for (int e = 0; e < 5 + g.classes; ++e) {
-      if (e >= 5 && g.softmax_classes) continue;
+    for (int e = 0; e < (g.softmax_classes ? 5 : 5 + g.classes); ++e) {
       const size_t i = entry(g, b, n, e, loc);
-      const float d = delta[i], o = output[i];
-      if (d != 0) input_delta[i] += (e == 2 || e == 3) ? d : d * o * (1.f - o);
+      if (delta[i] != 0) input_delta[i] += delta[i] * yolo_entry_slope(e, input[i], output[i], g.decoding);
     }
     if (g.softmax_classes) {
       const size_t c0 = entry(g, b, n, 5, loc);
-      float dot = 0;
-      for (int k = 0; k < g.classes; ++k) dot += delta[c0 + static_cast<size_t>(k) * hw] * output[c0 + static_cast<size_t>(k) * hw];
-      for (int k = 0; k < g.classes; ++k) {
-        const size_t i = c0 + static_cast<size_t>(k) * hw;
-        if (delta[i] != 0 || dot != 0) input_delta[i] += output[i] * (delta[i] - dot);
-      }
+      yolo_softmax_backward(output + c0, delta + c0, input_delta + c0, hw, g.classes);
     }
     if (loss_delta)
       for (int e = 0; e < 5 + g.classes; ++e) {
@@ -230,10 +215,10 @@ void yolo_loss(const YoloGeometry& g, const LossSpec& obj_loss, const LossSpec& 
     sum_doubles(scratch.truth_terms + q * truth_slots, truth_slots, stats + kStatCount + q, s);
 }
 
-void yolo_backward(const YoloGeometry& g, const float* output, const float* delta, const float* loss_delta,
-                   float* input_delta, cudaStream_t s) {
+void yolo_backward(const YoloGeometry& g, const float* input, const float* output, const float* delta,
+                   const float* loss_delta, float* input_delta, cudaStream_t s) {
   const size_t total = static_cast<size_t>(g.batch) * g.num * g.w * g.h;
-  DN_LAUNCH(backward_kernel, total, s, g, output, delta, loss_delta, input_delta, total);
+  DN_LAUNCH(backward_kernel, total, s, g, input, output, delta, loss_delta, input_delta, total);
 }
 
 }  // namespace dn::cuda

@@ -84,24 +84,16 @@ void YoloLayer::forward(RunContext& ctx, const float* input) {
   const YoloDecoding& d = decoding_;
   for (int b = 0; b < batch; ++b)
     for (int n = 0; n < mask_size(); ++n) {
-      // tx, ty
-      float* p = output.data() + entry_index(b, n, 0, 0);
-      for (int i = 0; i < 2 * hw; ++i) p[i] = yolo_xy_output(p[i], d);
-      // objectness, and the classes unless they are a softmax
-      p = output.data() + entry_index(b, n, 4, 0);
-      const int logistic_entries = cls_softmax_ ? 1 : 1 + classes;
-      if (!d.new_coords)
-        for (int i = 0; i < logistic_entries * hw; ++i) p[i] = yolo_logistic(p[i]);
-      if (cls_softmax_) {
-        float* c = output.data() + entry_index(b, n, 5, 0);
-        for (int loc = 0; loc < hw; ++loc) {
-          float mx = c[loc];
-          for (int k = 1; k < classes; ++k) mx = std::max(mx, c[k * hw + loc]);
-          float sum = 0;
-          for (int k = 0; k < classes; ++k) sum += (c[k * hw + loc] = std::exp(c[k * hw + loc] - mx));
-          for (int k = 0; k < classes; ++k) c[k * hw + loc] /= sum;
-        }
+      // every entry but softmax classes through its output function
+      for (int e = 0; e < (cls_softmax_ ? 5 : 5 + classes); ++e) {
+        float* p = output.data() + entry_index(b, n, e, 0);
+        for (int i = 0; i < hw; ++i) p[i] = yolo_entry_output(e, p[i], d);
       }
+      if (cls_softmax_)
+        for (int loc = 0; loc < hw; ++loc) {
+          float* c = output.data() + entry_index(b, n, 5, loc);
+          yolo_softmax(c, c, hw, classes);
+        }
     }
   if (ctx.train && ctx.truths) {
     compute_loss(input, *ctx.truths, ctx.net_w, ctx.net_h);
@@ -110,17 +102,21 @@ void YoloLayer::forward(RunContext& ctx, const float* input) {
   }
 }
 
-double YoloLayer::compute_loss(const float* input, const std::vector<std::vector<Truth>>& truths, int net_w,
-                               int net_h) {
+void YoloLayer::check_trainable() const {
   if (decoding_.new_coords)
     fail("[yolo] layer " + std::to_string(index) + ": new_coords=1 is supported for detection only; training with it "
          "is not implemented (its losses would act on probabilities, not logits)");
-  if (static_cast<int>(truths.size()) != batch)
-    fail("[yolo] layer " + std::to_string(index) + ": " + std::to_string(truths.size()) +
-         " images of truths for a mini-batch of " + std::to_string(batch));
   if (!class_multipliers.empty() && static_cast<int>(class_multipliers.size()) != classes)
     fail("[yolo] layer " + std::to_string(index) + ": " + std::to_string(class_multipliers.size()) +
          " class multipliers for " + std::to_string(classes) + " classes");
+}
+
+double YoloLayer::compute_loss(const float* input, const std::vector<std::vector<Truth>>& truths, int net_w,
+                               int net_h) {
+  check_trainable();
+  if (static_cast<int>(truths.size()) != batch)
+    fail("[yolo] layer " + std::to_string(index) + ": " + std::to_string(truths.size()) +
+         " images of truths for a mini-batch of " + std::to_string(batch));
   loss_delta.assign(output.size(), 0.f);
   double box = 0, obj = 0, cls = 0;
   YoloStatsAccumulator acc;
@@ -129,12 +125,6 @@ double YoloLayer::compute_loss(const float* input, const std::vector<std::vector
     float* grad = loss_delta.data() + static_cast<size_t>(b) * out.size();
     const YoloTargets t = assign_targets(*this, logits, truths[b], net_w, net_h);
     box += yolo_box_term(*this, logits, t, truths[b], net_w, net_h, grad);
-    if (std::isfinite(max_delta) && iou_loss != YoloBoxLoss::mse)  // AlexeyAB's clip of the IoU box deltas
-      for (int n = 0; n < mask_size(); ++n)
-        for (int e = 0; e < 4; ++e) {
-          float* g = grad + entry_index(0, n, e, 0);
-          for (int loc = 0; loc < out.h * out.w; ++loc) g[loc] = std::clamp(g[loc], -max_delta, max_delta);
-        }
     obj += yolo_objectness_term(*this, logits, t, grad);
     cls += yolo_class_term(*this, logits, t, grad);
     acc.add_image(*this, logits, t, truths[b], net_w, net_h);
@@ -155,27 +145,15 @@ void YoloLayer::backward(RunContext&, const float* input, float* input_delta) {
         for (int e = 0; e < 5 + classes; ++e) {
           if (e >= 5 && cls_softmax_) continue;
           const size_t base = entry_index(b, n, e, 0);
-          for (int loc = 0; loc < hw; ++loc) {
-            const float d = delta[base + loc], o = output[base + loc];
-            float slope = 1.f;  // w, h, and everything with new_coords except the x, y scale
-            if (e < 2)
-              slope = yolo_xy_slope(input[base + loc], decoding_);
-            else if (e >= 4 && !decoding_.new_coords)
-              slope = o * (1.f - o);
-            input_delta[base + loc] += d * slope;
-          }
+          for (int loc = 0; loc < hw; ++loc)
+            input_delta[base + loc] +=
+                delta[base + loc] * yolo_entry_slope(e, input[base + loc], output[base + loc], decoding_);
         }
-        if (cls_softmax_) {  // softmax Jacobian: dz_j = p_j (d_j - sum_k d_k p_k)
-          const size_t base = entry_index(b, n, 5, 0);
+        if (cls_softmax_)
           for (int loc = 0; loc < hw; ++loc) {
-            float dot = 0;
-            for (int k = 0; k < classes; ++k) dot += delta[base + k * hw + loc] * output[base + k * hw + loc];
-            for (int k = 0; k < classes; ++k) {
-              const size_t i = base + k * hw + loc;
-              input_delta[i] += output[i] * (delta[i] - dot);
-            }
+            const size_t base = entry_index(b, n, 5, loc);
+            yolo_softmax_backward(output.data() + base, delta.data() + base, input_delta + base, hw, classes);
           }
-        }
       }
   }
   if (loss_delta.size() == output.size())

@@ -57,6 +57,9 @@ class YoloLayer : public Layer {
   }
   // Decoded box (relative to the network input) of anchor n at cell (i, j) of image b.
   Box get_box(int b, int n, int i, int j, int net_w, int net_h) const;
+  // Throws dn::Error when the layer's settings cannot train (new_coords=1; class multipliers of
+  // another class count); both backends check before a training pass.
+  void check_trainable() const;
 
   // ---- losses ------------------------------------------------------------------------------
   // Replaces the objectness and class losses (the class loss may be a softmax loss). Throws

@@ -10,6 +10,7 @@
 #include "core/box.hpp"
 #include "core/hd.hpp"
 #include "layers/yolo_box.hpp"
+#include "layers/yolo_iou_loss.hpp"
 
 namespace dn {
 
@@ -31,6 +32,10 @@ struct YoloGeometry {
   bool softmax_classes;   // classes through a softmax (class loss is a softmax loss)
   float ignore_thresh, truth_thresh, iou_thresh;
   float iou_normalizer, obj_normalizer, cls_normalizer, label_smooth_eps;
+  YoloDecoding decoding;
+  YoloBoxLoss iou_loss;
+  float max_delta;
+  const float* class_multipliers;  // [classes] (counters_per_class), or null
 };
 
 // The box (relative to the net_w x net_h input) of the anchor anchor_w x anchor_h (pixels) at cell
@@ -146,6 +151,21 @@ DN_HD inline bool yolo_slot_has_label(const YoloTruth* truths, int count, const 
   for (int k = 0; k < count; ++k)
     if (yolo_slot_responsible(cells, num, k, n, loc) && truths[k].cls == c) return true;
   return false;
+}
+
+// The positive's class multiplier (counters_per_class): the largest of its labels' (1 without
+// multipliers), as yolo_positive_weight.
+DN_HD inline float yolo_slot_multiplier(const YoloGeometry& g, const YoloTruth* truths, int count, const int* cells,
+                                        int n, int loc, const YoloSlotTargets& t) {
+  if (!g.class_multipliers) return 1.f;
+  float m = 0.f;
+  bool any = false;
+  for (int c = 0; c < g.classes; ++c)
+    if (yolo_slot_has_label(truths, count, cells, g.num, n, loc, t, c)) {
+      m = m < g.class_multipliers[c] ? g.class_multipliers[c] : m;  // std::max's order
+      any = true;
+    }
+  return any ? m : 1.f;
 }
 
 // The target of a class logit of a positive (element-wise class loss): 1 for its labels, 0 for

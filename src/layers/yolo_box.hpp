@@ -9,6 +9,7 @@
 //                  the layer applies no function of its own; then x = (i + s * t_x - (s - 1) / 2)
 //                  / W and w = (2 t_w)^2 * anchor_w / net_w = 4 t_w^2 anchor_w / net_w.
 #include <math.h>
+#include <stddef.h>
 
 #include "core/box.hpp"
 #include "core/hd.hpp"
@@ -39,6 +40,34 @@ DN_HD inline float yolo_xy_slope(float t, const YoloDecoding& d) {
 DN_HD inline float yolo_prob_output(float t, const YoloDecoding& d) {
   return d.new_coords ? t : yolo_logistic(t);
 }
+// The output of entry e of a prediction (0, 1: x, y; 2, 3: w, h; 4: objectness; 5...: the
+// classes, element-wise; the layer normalises softmax classes over the classes itself) from its
+// input t, and d(output)/d(t) given the output o.
+DN_HD inline float yolo_entry_output(int e, float t, const YoloDecoding& d) {
+  if (e < 2) return yolo_xy_output(t, d);
+  if (e < 4) return t;
+  return yolo_prob_output(t, d);
+}
+DN_HD inline float yolo_entry_slope(int e, float t, float o, const YoloDecoding& d) {
+  if (e < 2) return yolo_xy_slope(t, d);
+  if (e < 4 || d.new_coords) return 1.f;
+  return o * (1.f - o);
+}
+// Softmax classes: p[k * stride] = the softmax of the logits z[k * stride], k < classes (z may be
+// p), and its backward: dz[k * stride] += p_k (d_k - sum_j d_j p_j) for the output gradient d.
+DN_HD inline void yolo_softmax(const float* z, float* p, size_t stride, int classes) {
+  float mx = z[0];
+  for (int k = 1; k < classes; ++k) mx = mx < z[k * stride] ? z[k * stride] : mx;
+  float sum = 0;
+  for (int k = 0; k < classes; ++k) sum += (p[k * stride] = host_expf(z[k * stride] - mx));
+  for (int k = 0; k < classes; ++k) p[k * stride] /= sum;
+}
+DN_HD inline void yolo_softmax_backward(const float* p, const float* d, float* dz, size_t stride, int classes) {
+  float dot = 0;
+  for (int k = 0; k < classes; ++k) dot += d[k * stride] * p[k * stride];
+  for (int k = 0; k < classes; ++k) dz[k * stride] += p[k * stride] * (d[k * stride] - dot);
+}
+
 // Box width (or height) relative to the network input from the w (h) entry t (the output and the
 // input are the same for w and h: the layer leaves them raw).
 DN_HD inline float yolo_wh(float t, float anchor, int net, const YoloDecoding& d) {

@@ -174,4 +174,40 @@ DN_HD inline YoloIouBoxTerm<T> yolo_iou_box_term(YoloBoxLoss k, const T t[4], in
   return r;
 }
 
+// The box term of one positive of a [yolo] layer, either kind, for the CPU layer (yolo_box_term)
+// and the CUDA kernel: logits x[4] of the anchor (anchor_w x anchor_h pixels) at cell (i, j) of a
+// grid_w x grid_h grid, truth box t, scale_x_y sxy, and m the positive's class multiplier
+// (counters_per_class; 1 without).
+// - mse: yolo_mse_box_term with weight iou_normalizer * (2 - t.w t.h) * m;
+// - iou|giou|diou|ciou: yolo_iou_box_term with weight iou_normalizer * m (no (2 - w h) factor, as
+//   AlexeyAB), each gradient clipped to [-max_delta, max_delta] (AlexeyAB's; infinite = no clip).
+// loss is the weighted loss, grad[e] the gradient of the four logits.
+struct YoloBoxTerm {
+  double loss = 0;
+  float grad[4] = {0, 0, 0, 0};
+};
+DN_HD inline YoloBoxTerm yolo_positive_box_term(YoloBoxLoss kind, const double x[4], int i, int j, int grid_w,
+                                                int grid_h, float anchor_w, float anchor_h, int net_w, int net_h,
+                                                double sxy, const Box& t, float iou_normalizer, float m,
+                                                float max_delta) {
+  YoloBoxTerm r;
+  if (kind == YoloBoxLoss::mse) {
+    const double scale = static_cast<double>(iou_normalizer) * (2.0 - static_cast<double>(t.w) * t.h) * m;
+    const YoloMseBoxTerm q =
+        yolo_mse_box_term(x, i, j, grid_w, grid_h, anchor_w, anchor_h, net_w, net_h, sxy, t, scale);
+    r.loss = q.loss;
+    for (int e = 0; e < 4; ++e) r.grad[e] = static_cast<float>(q.grad[e]);
+    return r;
+  }
+  const double weight = static_cast<double>(iou_normalizer) * m;
+  const YoloIouBoxTerm<double> q = yolo_iou_box_term<double>(kind, x, i, j, grid_w, grid_h, anchor_w, anchor_h, net_w,
+                                                             net_h, sxy, t.x, t.y, t.w, t.h);
+  r.loss = weight * q.loss;
+  for (int e = 0; e < 4; ++e) {
+    const float g = static_cast<float>(weight * q.grad[e]);
+    r.grad[e] = g < -max_delta ? -max_delta : (max_delta < g ? max_delta : g);  // std::clamp's order
+  }
+  return r;
+}
+
 }  // namespace dn

@@ -23,30 +23,15 @@ double yolo_box_term(const YoloLayer& l, const float* logits, const YoloTargets&
   double total = 0;
   for (const YoloPositive& p : t.positives) {
     if (p.box_truth < 0) continue;
-    const Box& tb = truths[p.box_truth].box;
-    const int i = p.loc % w, j = p.loc / w;
     const int a = l.mask[p.n];
-    if (l.iou_loss != YoloBoxLoss::mse) {
-      // IoU-type loss of the decoded box, weight iou_normalizer (no (2 - w h) factor, as AlexeyAB).
-      double weight = l.iou_normalizer;
-      if (!l.class_multipliers.empty()) weight *= yolo_positive_weight(l, p);
-      double x[4];
-      for (int e = 0; e < 4; ++e) x[e] = logits[l.entry_index(0, p.n, e, p.loc)];
-      const YoloIouBoxTerm<double> r =
-          yolo_iou_box_term<double>(l.iou_loss, x, i, j, w, h, l.anchors[2 * a], l.anchors[2 * a + 1], net_w, net_h,
-                                    sxy, tb.x, tb.y, tb.w, tb.h);
-      total += weight * r.loss;
-      for (int e = 0; e < 4; ++e) grad[l.entry_index(0, p.n, e, p.loc)] += static_cast<float>(weight * r.grad[e]);
-      continue;
-    }
-    double scale = static_cast<double>(l.iou_normalizer) * (2.0 - static_cast<double>(tb.w) * tb.h);
-    if (!l.class_multipliers.empty()) scale *= yolo_positive_weight(l, p);
     double x[4];
     for (int e = 0; e < 4; ++e) x[e] = logits[l.entry_index(0, p.n, e, p.loc)];
-    const YoloMseBoxTerm r = yolo_mse_box_term(x, i, j, w, h, l.anchors[2 * a], l.anchors[2 * a + 1], net_w, net_h,
-                                               sxy, tb, scale);
+    const YoloBoxTerm r =
+        yolo_positive_box_term(l.iou_loss, x, p.loc % w, p.loc / w, w, h, l.anchors[2 * a], l.anchors[2 * a + 1],
+                               net_w, net_h, sxy, truths[p.box_truth].box, l.iou_normalizer,
+                               yolo_positive_weight(l, p), l.max_delta);
     total += r.loss;
-    for (int e = 0; e < 4; ++e) grad[l.entry_index(0, p.n, e, p.loc)] += static_cast<float>(r.grad[e]);
+    for (int e = 0; e < 4; ++e) grad[l.entry_index(0, p.n, e, p.loc)] += r.grad[e];
   }
   return total;
 }

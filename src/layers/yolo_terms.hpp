@@ -29,7 +29,9 @@ float yolo_positive_weight(const YoloLayer& l, const YoloPositive& p);
 //   L = s/2 [(o(tx) - tx*)^2 + (o(ty) - ty*)^2 + (tw - tw*)^2 + (th - th*)^2],
 //   so dL/d(pred) = s (pred - target), chained through o for x and y.
 // - iou_loss=iou|giou|diou|ciou: L = iou_normalizer * m * (1 - IoU/GIoU/DIoU/CIoU) of the decoded
-//   box against T (yolo_iou_loss.hpp), gradient chained to the logits (ciou: alpha constant).
+//   box against T (yolo_iou_loss.hpp), gradient chained to the logits (ciou: alpha constant) and
+//   clipped to [-max_delta, max_delta].
+// Both are yolo_positive_box_term (yolo_iou_loss.hpp), which the CUDA kernel calls too.
 double yolo_box_term(const YoloLayer& l, const float* logits, const YoloTargets& t, const std::vector<Truth>& truths,
                      int net_w, int net_h, float* grad);
 

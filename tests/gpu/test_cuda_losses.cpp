@@ -8,6 +8,7 @@
 // 1e-6 relative, the count of assigned truths exactly (assignments are discrete: the device
 // computes the IoUs with the CPU's float rounding; see yolo_kernels.cu).
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -150,6 +151,9 @@ struct YoloSetup {
   std::string obj = "bce", cls = "bce";
   LossParams obj_params = default_loss_params("bce"), cls_params = default_loss_params("bce");
   float label_smooth_eps = 0, iou_n = 1, obj_n = 1, cls_n = 1, ignore = .5f, truth = 1, iou_thresh = 1;
+  YoloBoxLoss iou_loss = YoloBoxLoss::mse;
+  float max_delta = std::numeric_limits<float>::infinity(), scale_x_y = 1;
+  std::vector<float> class_multipliers;  // counters_per_class
 };
 
 void configure(YoloLayer& y, const YoloSetup& s) {
@@ -161,6 +165,12 @@ void configure(YoloLayer& y, const YoloSetup& s) {
   y.ignore_thresh = s.ignore;
   y.truth_thresh = s.truth;
   y.iou_thresh = s.iou_thresh;
+  y.iou_loss = s.iou_loss;
+  y.max_delta = s.max_delta;
+  y.class_multipliers = s.class_multipliers;
+  YoloDecoding d;
+  d.scale_x_y = s.scale_x_y;
+  y.set_decoding(d);
 }
 
 // Three images: several boxes, two truths of different classes on the same cell and shape
@@ -278,30 +288,64 @@ TEST(YoloOnGpu, NormalizersSmoothingAndThresholds) {
   compare_yolo(u, "iou_thresh .2, truth_thresh .7, softmax classes");
 }
 
-// What the device loss does not implement is refused by name when training starts.
-TEST(YoloOnGpu, TrainingKeysTheDeviceLacksAreRefusedByName) {
+// AlexeyAB's training keys: IoU-type box losses with the max_delta clip, counters_per_class
+// multipliers, scale_x_y decoding.
+TEST(YoloOnGpu, IouLossesMaxDeltaMultipliersAndScaleXY) {
   DN_REQUIRE_GPU();
-  auto error_of = [](const std::string& key) -> std::string {
-    try {
-      auto host = build_network(parse_cfg_text(yolo_cfg() + key + "\n", "yolo.cfg"), 3);
-      cuda::GpuOptions o;
-      o.batch = 3;
-      cuda::GpuNetwork gpu(*host, o);
-      std::vector<float> x(3 * host->input_size(), 0.f);
-      const auto truths = yolo_truths();
-      gpu.forward_training(x.data(), &truths);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "(no error)";
-  };
-  for (const auto& [key, said] : {std::pair<std::string, std::string>{"iou_loss=giou", "iou_loss=giou"},
-                                  {"scale_x_y=1.05", "scale_x_y"}}) {
-    const std::string e = error_of(key);
-    EXPECT_NE(e.find(said), std::string::npos) << key << ": " << e;
-    EXPECT_NE(e.find("-nogpu"), std::string::npos) << key << ": " << e;
+  for (YoloBoxLoss k : {YoloBoxLoss::iou, YoloBoxLoss::giou, YoloBoxLoss::diou, YoloBoxLoss::ciou}) {
+    YoloSetup s;
+    s.iou_loss = k;
+    s.iou_n = .07f;
+    s.max_delta = k == YoloBoxLoss::ciou ? .01f : 5.f;  // ciou: small enough to clip
+    compare_yolo(s, std::string("iou_loss=") + yolo_box_loss_name(k));
   }
-  EXPECT_EQ(error_of("iou_thresh=.3"), "(no error)");
+  YoloSetup m;
+  m.class_multipliers = {1.f, 3.5f, 2.f, 7.f};
+  m.obj = m.cls = "focal";
+  m.obj_params = m.cls_params = default_loss_params("focal");
+  compare_yolo(m, "counters_per_class multipliers, focal");
+  YoloSetup x;
+  x.scale_x_y = 1.2f;
+  x.iou_thresh = .25f;
+  compare_yolo(x, "scale_x_y 1.2, iou_thresh .25");
+  x.iou_loss = YoloBoxLoss::ciou;
+  compare_yolo(x, "scale_x_y 1.2, ciou");
+}
+
+// Detection outputs with AlexeyAB's decodings: scale_x_y, new_coords (no logistic), softmax classes.
+TEST(YoloOnGpu, OutputsWithScaleXYAndNewCoords) {
+  DN_REQUIRE_GPU();
+  for (const std::string keys : {"scale_x_y=1.2\n", "new_coords=1\nscale_x_y=2\n", "cls_loss=softmax_focal\n"}) {
+    SCOPED_TRACE(keys);
+    auto net = build_network(parse_cfg_text(yolo_cfg() + keys, "yolo.cfg"), 3);
+    Rng rng(5);
+    std::vector<float> x(3 * net->input_size());
+    for (float& v : x) v = rng.uniform(-.5f, 1.5f);
+    cuda::GpuOptions o;
+    o.batch = 3;
+    cuda::GpuNetwork gpu(*net, o);
+    gpu.forward(x.data());
+    net->forward(x.data());
+    EXPECT_TRUE(testing::close_to(gpu.output(1), net->layers[1]->output, 1e-6));
+  }
+}
+
+// What the layer cannot train is refused by the CPU's own check when training starts.
+TEST(YoloOnGpu, NewCoordsTrainingIsRefused) {
+  DN_REQUIRE_GPU();
+  auto host = build_network(parse_cfg_text(yolo_cfg() + "new_coords=1\n", "yolo.cfg"), 3);
+  cuda::GpuOptions o;
+  o.batch = 3;
+  cuda::GpuNetwork gpu(*host, o);
+  std::vector<float> x(3 * host->input_size(), .5f);
+  const auto truths = yolo_truths();
+  std::string e = "(no error)";
+  try {
+    gpu.forward_training(x.data(), &truths);
+  } catch (const Error& err) {
+    e = err.what();
+  }
+  EXPECT_NE(e.find("new_coords=1 is supported for detection only"), std::string::npos) << e;
 }
 
 }  // namespace
