@@ -131,6 +131,12 @@ struct DnnlConv::Impl {
   memory::desc bias_md, fwd_scratch, bwd_data_scratch, bwd_weights_scratch;
   Buffer weights, bwd_weights_buf;  // this layer's weights in the primitives' layouts
   Buffer kept;                      // the inference output handed to the next convolution
+  Buffer train_src;                 // the training forward's input in its layout, for backward weights
+  const float* train_src_of = nullptr;  // the input it was made from
+  // Whether the training forward keeps its reordered input for backward weights (both primitives
+  // take it in one layout, not the caller's): one reorder per layer and iteration less, for one
+  // more copy of the layer's input in memory.
+  bool keeps_train_src() const { return !fwd_src.same && bww_src.inner == fwd_src.inner; }
   bool keeps_output = false;
   memory::desc from_desc;           // the layout the previous convolution hands over, and
   dnnl::reorder from_reorder;       // the reorder from it to this one's input layout
@@ -244,7 +250,10 @@ bool DnnlConv::keeps_output() const { return impl_->keeps_output; }
 
 void DnnlConv::forward_training(const float* in, const float* w, float* out) {
   Impl& m = *impl_;
-  memory src = m.fwd_src.to_inner(in, shared_buffer(kSrc).get(m.fwd_src.inner.get_size()));
+  const size_t src_bytes = m.fwd_src.inner.get_size();
+  const bool keep = m.keeps_train_src();
+  memory src = m.fwd_src.to_inner(in, keep ? m.train_src.get(src_bytes) : shared_buffer(kSrc).get(src_bytes));
+  m.train_src_of = keep ? in : nullptr;
   memory wts = m.fwd_w.to_inner(w, m.weights.get(m.fwd_w.inner.get_size()));
   memory dst = m.fwd_dst.same ? memory(m.fwd_dst.user, cpu_engine(), out)
                               : memory(m.fwd_dst.inner, cpu_engine(), shared_buffer(kDst).get(m.fwd_dst.inner.get_size()));
@@ -256,8 +265,11 @@ void DnnlConv::forward_training(const float* in, const float* w, float* out) {
 
 void DnnlConv::backward(const float* in, const float* w, const float* diff_out, float* diff_w, float* diff_in) {
   Impl& m = *impl_;
-  // Weight gradients.
-  memory src = m.bww_src.to_inner(in, shared_buffer(kSrc).get(m.bww_src.inner.get_size()));
+  // Weight gradients (from the forward's reordered input when it kept it: the input is unchanged
+  // between a layer's forward and its backward).
+  memory src = m.train_src_of == in && m.keeps_train_src()
+                   ? memory(m.fwd_src.inner, cpu_engine(), m.train_src.ptr())
+                   : m.bww_src.to_inner(in, shared_buffer(kSrc).get(m.bww_src.inner.get_size()));
   memory dd = m.bww_diff_dst.to_inner(diff_out, shared_buffer(kDiffDst).get(m.bww_diff_dst.inner.get_size()));
   memory dw(m.bww_diff_w.inner, cpu_engine(), shared_buffer(kDiffWeights).get(m.bww_diff_w.inner.get_size()));
   m.bwd_weights.execute(cpu_stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_WEIGHTS, dw},

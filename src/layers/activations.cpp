@@ -1,5 +1,7 @@
 #include "layers/activations.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace dn {
@@ -40,40 +42,59 @@ const char* activation_name(Activation a) {
   return "?";
 }
 
-void activate(Activation a, const float* x, float* y, size_t n) {
-  const long nn = static_cast<long>(n);
+void activate_run(Activation a, const float* x, float* y, size_t n) {
   switch (a) {
     case Activation::Linear:
-      if (x != y)
-        for (long i = 0; i < nn; ++i) y[i] = x[i];
+      if (x != y) std::copy(x, x + n, y);
       return;
     case Activation::Leaky:
-#pragma omp parallel for simd schedule(static) if (nn > 65536)
-      for (long i = 0; i < nn; ++i) y[i] = x[i] > 0 ? x[i] : .1f * x[i];
+#pragma omp simd
+      for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0 ? x[i] : .1f * x[i];
       return;
     default:
-#pragma omp parallel for schedule(static) if (nn > 16384)
-      for (long i = 0; i < nn; ++i) y[i] = activate_one(a, x[i]);
+      for (size_t i = 0; i < n; ++i) y[i] = activate_one(a, x[i]);
   }
 }
 
-void activate_gradient(Activation a, const float* x, float* delta, size_t n) {
-  const long nn = static_cast<long>(n);
+void activate_gradient_run(Activation a, const float* x, float* delta, size_t n) {
   switch (a) {
     case Activation::Linear:
       return;
     case Activation::Leaky:  // the common case: a vectorised loop
-#pragma omp parallel for simd schedule(static) if (nn > 65536)
-      for (long i = 0; i < nn; ++i) delta[i] *= x[i] > 0 ? 1.f : .1f;
+#pragma omp simd
+      for (size_t i = 0; i < n; ++i) delta[i] *= x[i] > 0 ? 1.f : .1f;
       return;
     case Activation::Relu:
-#pragma omp parallel for simd schedule(static) if (nn > 65536)
-      for (long i = 0; i < nn; ++i) delta[i] *= x[i] > 0 ? 1.f : 0.f;
+#pragma omp simd
+      for (size_t i = 0; i < n; ++i) delta[i] *= x[i] > 0 ? 1.f : 0.f;
       return;
     default:
-#pragma omp parallel for schedule(static) if (nn > 16384)
-      for (long i = 0; i < nn; ++i) delta[i] *= activation_derivative(a, x[i]);
+      for (size_t i = 0; i < n; ++i) delta[i] *= activation_derivative(a, x[i]);
   }
+}
+
+namespace {
+// f(lo, count) over [0, n) in chunks, in parallel when there is more than one.
+template <class F>
+void in_chunks(size_t n, F&& f) {
+  constexpr size_t kChunk = 32768;
+  const long chunks = static_cast<long>((n + kChunk - 1) / kChunk);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (long c = 0; c < chunks; ++c) {
+    const size_t lo = static_cast<size_t>(c) * kChunk;
+    f(lo, std::min(kChunk, n - lo));
+  }
+}
+}  // namespace
+
+void activate(Activation a, const float* x, float* y, size_t n) {
+  if (a == Activation::Linear && x == y) return;
+  in_chunks(n, [&](size_t lo, size_t k) { activate_run(a, x + lo, y + lo, k); });
+}
+
+void activate_gradient(Activation a, const float* x, float* delta, size_t n) {
+  if (a == Activation::Linear) return;
+  in_chunks(n, [&](size_t lo, size_t k) { activate_gradient_run(a, x + lo, delta + lo, k); });
 }
 
 }  // namespace dn

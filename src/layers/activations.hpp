@@ -20,6 +20,9 @@ const char* activation_name(Activation a);
 void activate(Activation a, const float* x, float* y, size_t n);
 // delta[i] *= f'(x[i]).
 void activate_gradient(Activation a, const float* x, float* delta, size_t n);
+// The same on one thread, for a caller's own parallel loop (same values: element-wise).
+void activate_run(Activation a, const float* x, float* y, size_t n);
+void activate_gradient_run(Activation a, const float* x, float* delta, size_t n);
 
 namespace activation_detail {
 DN_HD inline float sigmoid(float x) { return 1.f / (1.f + expf(-x)); }

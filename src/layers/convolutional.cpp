@@ -245,7 +245,6 @@ void ConvolutionalLayer::forward_reference(const float* input) {
 
 void ConvolutionalLayer::forward_training(const float* input) {
   const size_t N = static_cast<size_t>(out.h) * out.w;
-  const size_t total = output.size();
   DnnlConv* d = dnnl(true);
   if (!batch_normalize) {
     if (d)
@@ -257,6 +256,7 @@ void ConvolutionalLayer::forward_training(const float* input) {
       float* o = x_act_.data() + p * N;
       const float bias = biases[p % filters];
       for (size_t i = 0; i < N; ++i) o[i] += bias;
+      activate_run(activation, o, output.data() + p * N, N);
     }
   } else {
     if (d)
@@ -300,22 +300,22 @@ void ConvolutionalLayer::forward_training(const float* input) {
           xn[i] = (x[i] - mu) * inv;
           xa[i] = xn[i] * sc + bi;
         }
+        activate_run(activation, xa, output.data() + off, N);  // while the plane is in cache
       }
     }
     folded_valid_ = false;
   }
-  activate(activation, x_act_.data(), output.data(), total);
 }
 
 void ConvolutionalLayer::backward(RunContext& ctx, const float* input, float* input_delta) {
   const size_t N = static_cast<size_t>(out.h) * out.w;
-  activate_gradient(activation, x_act_.data(), delta.data(), delta.size());
 #pragma omp parallel for schedule(static)
   for (int f = 0; f < filters; ++f) {
     double sb = 0, ss = 0;
     for (int b = 0; b < batch; ++b) {
       size_t off = (static_cast<size_t>(b) * filters + f) * N;
-      const float* d = delta.data() + off;
+      float* d = delta.data() + off;
+      activate_gradient_run(activation, x_act_.data() + off, d, N);
       float psb = 0, pss = 0;
       if (batch_normalize) {
         const float* xn = x_norm_.data() + off;

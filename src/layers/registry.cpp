@@ -268,6 +268,7 @@ LayerMemory layer_memory(const Layer& l, bool training) {
     if (!(c->size == 1 && c->stride == 1 && c->padding == 0))
       m.workspace = per_filter * l.out.h * l.out.w;  // im2col, one image
     if (training) m.per_image += out * (c->batch_normalize ? 3 : 1);  // activations kept for backward
+    if (training) m.per_image += static_cast<double>(l.in.c) * l.in.h * l.in.w * f;  // oneDNN's copy of the input
   } else if (dynamic_cast<const MaxpoolLayer*>(&l)) {
     m.per_image += out;  // argmax
   } else if (dynamic_cast<const DropoutLayer*>(&l) || dynamic_cast<const ShortcutLayer*>(&l) ||
