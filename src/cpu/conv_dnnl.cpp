@@ -70,7 +70,7 @@ struct Xfer {
     same = user == inner;
     auto& e = cpu_engine();
     if (use == kIn && !same) in = dnnl::reorder(dnnl::reorder::primitive_desc(e, user, e, inner));
-    if (use == kOut && !same) out = dnnl::reorder(dnnl::reorder::primitive_desc(e, inner, e, user));
+    if ((use == kOut || use == kOutAdd) && !same) out = dnnl::reorder(dnnl::reorder::primitive_desc(e, inner, e, user));
     if (use == kOutAdd) {
       dnnl::post_ops po;
       po.append_sum(1.f);
@@ -263,7 +263,8 @@ void DnnlConv::forward_training(const float* in, const float* w, float* out) {
   cpu_stream().wait();
 }
 
-void DnnlConv::backward(const float* in, const float* w, const float* diff_out, float* diff_w, float* diff_in) {
+void DnnlConv::backward(const float* in, const float* w, const float* diff_out, float* diff_w, float* diff_in,
+                        bool overwrite_in) {
   Impl& m = *impl_;
   // Weight gradients (from the forward's reordered input when it kept it: the input is unchanged
   // between a layer's forward and its backward).
@@ -286,10 +287,18 @@ void DnnlConv::backward(const float* in, const float* w, const float* diff_out, 
                      ? (m.fwd_w.same ? memory(m.fwd_w.user, cpu_engine(), const_cast<float*>(w))
                                      : memory(m.fwd_w.inner, cpu_engine(), m.weights.ptr()))
                      : m.bwd_w.to_inner(w, m.bwd_weights_buf.get(m.bwd_w.inner.get_size()));
-    memory ds(m.bwd_diff_src.inner, cpu_engine(), shared_buffer(kDiffSrc).get(m.bwd_diff_src.inner.get_size()));
+    // Overwriting: straight into diff_in when it is the primitive's layout, else one plain reorder
+    // (a reorder that adds reads diff_in too).
+    const bool direct = overwrite_in && m.bwd_diff_src.same;
+    memory ds = direct ? memory(m.bwd_diff_src.user, cpu_engine(), diff_in)
+                       : memory(m.bwd_diff_src.inner, cpu_engine(),
+                                shared_buffer(kDiffSrc).get(m.bwd_diff_src.inner.get_size()));
     m.bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, dd2}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, ds},
                                      {DNNL_ARG_SCRATCHPAD, scratch(m.bwd_data_scratch)}});
-    m.bwd_diff_src.add_to_user(ds, diff_in);
+    if (overwrite_in)
+      m.bwd_diff_src.to_user(ds, diff_in);  // nothing to do when direct
+    else
+      m.bwd_diff_src.add_to_user(ds, diff_in);
   }
   cpu_stream().wait();
 }

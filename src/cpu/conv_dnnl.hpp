@@ -49,8 +49,10 @@ class DnnlConv {
   // out = conv(in, w) (no bias, no activation): the training forward before batch norm.
   void forward_training(const float* in, const float* w, float* out);
   // diff_out is dLoss/d(conv output), NCHW. Adds dLoss/dw into diff_w and, unless diff_in is
-  // nullptr, dLoss/d(in) into diff_in. w and in are those of the forward.
-  void backward(const float* in, const float* w, const float* diff_out, float* diff_w, float* diff_in);
+  // nullptr, dLoss/d(in) into diff_in (overwrites it with overwrite_in: the caller knows it holds
+  // zeros). w and in are those of the forward.
+  void backward(const float* in, const float* w, const float* diff_out, float* diff_w, float* diff_in,
+                bool overwrite_in = false);
 
  private:
   struct Impl;

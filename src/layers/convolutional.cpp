@@ -349,7 +349,7 @@ void ConvolutionalLayer::backward(RunContext& ctx, const float* input, float* in
     }
   }
   if (DnnlConv* d = dnnl(true))
-    d->backward(input, weights.data(), delta.data(), weight_grads.data(), input_delta);
+    d->backward(input, weights.data(), delta.data(), weight_grads.data(), input_delta, sole_input_reader);
   else
     backward_gemm(input, input_delta);
 }

@@ -39,6 +39,10 @@ class ConvolutionalLayer : public Layer {
   // reader of this output, so the result stays in oneDNN's layout for it and `output` is not
   // written (when the activation is fused into the convolution).
   bool hand_over = false;
+  // Training, set by Network::set_training(): this layer is the only one that writes its input's
+  // gradient (no route or shortcut reads its input), so that gradient is still zero when its
+  // backward runs and is written instead of added to.
+  bool sole_input_reader = false;
 
   int filters, size, stride, padding, groups;
   bool batch_normalize;

@@ -256,6 +256,9 @@ void Network::resize(int w, int h) {
 void Network::set_training(bool on) {
   training = on;
   for (auto& l : layers) l->set_training(on);
+  const std::vector<bool> read_elsewhere = this->read_elsewhere();
+  for (size_t i = 1; i < layers.size(); ++i)
+    if (auto* c = dynamic_cast<ConvolutionalLayer*>(layers[i].get())) c->sole_input_reader = !read_elsewhere[i - 1];
 }
 
 using ProfileClock = std::chrono::steady_clock;
@@ -331,14 +334,20 @@ void Network::forward_backward(const float* input, const std::vector<std::vector
   seen += batch;
 }
 
+// Per layer: whether a route or shortcut reads its output (besides the next layer).
+std::vector<bool> Network::read_elsewhere() const {
+  std::vector<bool> r(layers.size(), false);
+  for (auto& l : layers) {
+    if (auto* route = dynamic_cast<RouteLayer*>(l.get()))
+      for (int s : route->sources) r[s] = true;
+    if (auto* s = dynamic_cast<ShortcutLayer*>(l.get())) r[s->from] = true;
+  }
+  return r;
+}
+
 void Network::set_hand_over(bool on) {
   const int n = static_cast<int>(layers.size());
-  std::vector<bool> read_elsewhere(n, false);  // by a route or shortcut
-  for (auto& l : layers) {
-    if (auto* r = dynamic_cast<RouteLayer*>(l.get()))
-      for (int s : r->sources) read_elsewhere[s] = true;
-    if (auto* s = dynamic_cast<ShortcutLayer*>(l.get())) read_elsewhere[s->from] = true;
-  }
+  const std::vector<bool> read_elsewhere = this->read_elsewhere();
   for (int i = 0; i < n; ++i)
     if (auto* c = dynamic_cast<ConvolutionalLayer*>(layers[i].get()))
       c->hand_over = on && i + 1 < n && !read_elsewhere[i] && dynamic_cast<ConvolutionalLayer*>(layers[i + 1].get());

@@ -55,6 +55,8 @@ class Network {
   // in oneDNN's layout and leaves its own `output` unwritten (saves two copies per layer). For
   // detection, where only the [yolo] layers' outputs are read; off by default.
   void set_hand_over(bool on);
+  // Per layer: whether a route or shortcut reads its output (besides the next layer).
+  std::vector<bool> read_elsewhere() const;
   double flops() const;  // per image
   void print_summary(FILE* f) const;
   // Per-layer time accounting (forward, backward) for benchmarks: enable, run, print.
