@@ -17,11 +17,9 @@ OPTS=("$@")
 [ ${#OPTS[@]} -gt 0 ] || OPTS=(-batch 16 -iterations 5)
 OURS=build/bench_train
 [ -x "$OURS" ] || { echo "compare_train: build first (make)" >&2; exit 1; }
+. bench/lib/base_build.sh
+BASEBIN=$(base_build "$BASE" bench_train)
 WT=build-base/src
-if [ ! -d "$WT" ]; then mkdir -p build-base && git worktree add -q "$WT" "$BASE"; fi
-git -C "$WT" checkout -q --detach "$BASE"
-(cd "$WT" && cmake -S . -B build -DGPU=OFF >/dev/null && cmake --build build -j"$(nproc)" --target bench_train >/dev/null)
-BASEBIN=$WT/build/bench_train
 SHARED=${SHARED:-../shared}
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); base $(git -C "$WT" rev-parse --short HEAD), ours $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (uncommitted changes)')"
 ISAS=(default)
