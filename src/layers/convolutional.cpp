@@ -43,13 +43,15 @@ void ConvolutionalLayer::set_training(bool on) {
   training = on;
   allocate_outputs();
   if (!on) {
-    x_conv_.clear(); x_norm_.clear(); x_act_.clear();
+    x_norm_.clear(); x_act_.clear();
     return;
   }
   size_t n = output.size();
-  x_act_.assign(n, 0.f);
+  if (keeps_pre_activation())
+    x_act_.assign(n, 0.f);
+  else
+    x_act_.clear();
   if (batch_normalize) {
-    x_conv_.assign(n, 0.f);
     x_norm_.assign(n, 0.f);
     mean_.assign(filters, 0.f);
     variance_.assign(filters, 0.f);
@@ -245,24 +247,29 @@ void ConvolutionalLayer::forward_reference(const float* input) {
 
 void ConvolutionalLayer::forward_training(const float* input) {
   const size_t N = static_cast<size_t>(out.h) * out.w;
-  DnnlConv* d = dnnl(true);
+  const bool keep_x = keeps_pre_activation();
+  if (keep_x) x_act_.resize(output.size());  // `activation` is public: it may have changed
+  // The convolution's result goes into the output; batch norm and the activation overwrite it in
+  // place, plane by plane.
+  float* y = output.data();
+  if (DnnlConv* d = dnnl(true))
+    d->forward_training(input, weights.data(), y);
+  else
+    convolve(weights.data(), input, y);
   if (!batch_normalize) {
-    if (d)
-      d->forward_training(input, weights.data(), x_act_.data());
-    else
-      convolve(weights.data(), input, x_act_.data());
 #pragma omp parallel for schedule(static)
     for (long p = 0; p < static_cast<long>(batch) * filters; ++p) {
-      float* o = x_act_.data() + p * N;
+      float* o = y + p * N;
       const float bias = biases[p % filters];
       for (size_t i = 0; i < N; ++i) o[i] += bias;
-      activate_run(activation, o, output.data() + p * N, N);
+      if (keep_x) {
+        std::copy(o, o + N, x_act_.data() + p * N);
+        activate_run(activation, x_act_.data() + p * N, o, N);
+      } else {
+        activate_run(activation, o, o, N);
+      }
     }
   } else {
-    if (d)
-      d->forward_training(input, weights.data(), x_conv_.data());
-    else
-      convolve(weights.data(), input, x_conv_.data());
     // Batch statistics per filter over the batch and spatial positions (biased variance).
     // Sums per image plane in float (vectorised), across planes in double.
     const double count = static_cast<double>(batch) * N;
@@ -270,7 +277,7 @@ void ConvolutionalLayer::forward_training(const float* input) {
     for (int f = 0; f < filters; ++f) {
       double s = 0, ss = 0;
       for (int b = 0; b < batch; ++b) {
-        const float* x = x_conv_.data() + (static_cast<size_t>(b) * filters + f) * N;
+        const float* x = y + (static_cast<size_t>(b) * filters + f) * N;
         float ps = 0, pss = 0;
 #pragma omp simd reduction(+ : ps, pss)
         for (size_t i = 0; i < N; ++i) {
@@ -292,15 +299,15 @@ void ConvolutionalLayer::forward_training(const float* input) {
       const float mu = mean_[f], sc = scales[f], bi = biases[f];
       for (int b = 0; b < batch; ++b) {
         size_t off = (static_cast<size_t>(b) * filters + f) * N;
-        const float* x = x_conv_.data() + off;
+        float* o = y + off;  // the convolution's result in, the layer's output out
         float* xn = x_norm_.data() + off;
-        float* xa = x_act_.data() + off;
+        float* xa = keep_x ? x_act_.data() + off : o;
 #pragma omp simd
         for (size_t i = 0; i < N; ++i) {
-          xn[i] = (x[i] - mu) * inv;
+          xn[i] = (o[i] - mu) * inv;
           xa[i] = xn[i] * sc + bi;
         }
-        activate_run(activation, xa, output.data() + off, N);  // while the plane is in cache
+        activate_run(activation, xa, o, N);  // while the plane is in cache
       }
     }
     folded_valid_ = false;
@@ -315,7 +322,7 @@ void ConvolutionalLayer::backward(RunContext& ctx, const float* input, float* in
     for (int b = 0; b < batch; ++b) {
       size_t off = (static_cast<size_t>(b) * filters + f) * N;
       float* d = delta.data() + off;
-      activate_gradient_run(activation, x_act_.data() + off, d, N);
+      activate_gradient_run(activation, (keeps_pre_activation() ? x_act_.data() : output.data()) + off, d, N);
       float psb = 0, pss = 0;
       if (batch_normalize) {
         const float* xn = x_norm_.data() + off;

@@ -51,6 +51,16 @@ class ConvolutionalLayer : public Layer {
   std::vector<float> weight_grads, bias_grads, scale_grads;
   static constexpr float kBnEps = 1e-6f;  // as OpenCV's Darknet importer (Darknet's .000001)
 
+  // Training keeps the pre-activation values for the backward pass only where the activation's
+  // gradient needs them: linear, leaky and relu take theirs from the output (f(x) > 0 exactly
+  // when x > 0, so the same values). The output holds the convolution's result until batch norm
+  // and the activation overwrite it in place.
+  bool keeps_pre_activation() const {
+    return !(activation == Activation::Linear || activation == Activation::Leaky || activation == Activation::Relu);
+  }
+  // Arrays of the output's size that training keeps per layer besides the output and its delta.
+  int training_copies() const { return (batch_normalize ? 1 : 0) + (keeps_pre_activation() ? 1 : 0); }
+
  private:
   void forward_inference(RunContext& ctx, const float* input);
   void forward_training(const float* input);
@@ -69,7 +79,7 @@ class ConvolutionalLayer : public Layer {
   PostOp dnnl_op_ = PostOp::none;
   std::vector<float> workspace_;
   // Training state.
-  std::vector<float> x_conv_, x_norm_, x_act_, mean_, variance_;
+  std::vector<float> x_norm_, x_act_, mean_, variance_;  // x_act_: see keeps_pre_activation()
 };
 
 }  // namespace dn

@@ -267,7 +267,7 @@ LayerMemory layer_memory(const Layer& l, bool training) {
     m.weights = (training ? 4 : 2) * per_filter * c->filters;  // weights, folded copy (gradients, momentum)
     if (!(c->size == 1 && c->stride == 1 && c->padding == 0))
       m.workspace = per_filter * l.out.h * l.out.w;  // im2col, one image
-    if (training) m.per_image += out * (c->batch_normalize ? 3 : 1);  // activations kept for backward
+    if (training) m.per_image += out * c->training_copies();  // activations kept for backward
     if (training) m.per_image += static_cast<double>(l.in.c) * l.in.h * l.in.w * f;  // oneDNN's copy of the input
   } else if (dynamic_cast<const MaxpoolLayer*>(&l)) {
     m.per_image += out;  // argmax
