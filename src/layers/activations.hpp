@@ -29,6 +29,12 @@ DN_HD inline float sigmoid(float x) { return 1.f / (1.f + expf(-x)); }
 DN_HD inline float softplus(float x) { return x > 20 ? x : (x < -20 ? expf(x) : log1pf(expf(x))); }
 }  // namespace activation_detail
 
+// Whether f'(x) follows from f(x) alone, so that training need not keep x: linear, leaky and relu
+// (f(x) > 0 exactly when x > 0, and their derivatives depend only on that sign).
+inline bool gradient_from_output(Activation a) {
+  return a == Activation::Linear || a == Activation::Leaky || a == Activation::Relu;
+}
+
 // f(x) and f'(x) of one element, for the CPU loops (activations.cpp) and the CUDA kernels.
 DN_HD inline float activate_one(Activation a, float x) {
   using activation_detail::sigmoid;

@@ -52,12 +52,9 @@ class ConvolutionalLayer : public Layer {
   static constexpr float kBnEps = 1e-6f;  // as OpenCV's Darknet importer (Darknet's .000001)
 
   // Training keeps the pre-activation values for the backward pass only where the activation's
-  // gradient needs them: linear, leaky and relu take theirs from the output (f(x) > 0 exactly
-  // when x > 0, so the same values). The output holds the convolution's result until batch norm
-  // and the activation overwrite it in place.
-  bool keeps_pre_activation() const {
-    return !(activation == Activation::Linear || activation == Activation::Leaky || activation == Activation::Relu);
-  }
+  // gradient needs them (not gradient_from_output: activations.hpp). The output holds the
+  // convolution's result until batch norm and the activation overwrite it in place.
+  bool keeps_pre_activation() const { return !gradient_from_output(activation); }
   // Arrays of the output's size that training keeps per layer besides the output and its delta.
   int training_copies() const { return (batch_normalize ? 1 : 0) + (keeps_pre_activation() ? 1 : 0); }
 
