@@ -30,7 +30,7 @@ mkdir "$TMP/backup"
 printf 'classes = 3\ntrain = %s\nvalid = %s\nnames = %s\nbackup = %s/\n' \
   "$TMP/train.txt" "$TMP/train.txt" "$BCCD/bccd.names" "$TMP/backup" > "$TMP/t.data"
 
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); base $(git -C build-base/src rev-parse --short HEAD), ours $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (uncommitted changes)')"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); base $(git -C "$BASE_WT" rev-parse --short HEAD), ours $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (uncommitted changes)')"
 ISAS=(default)
 grep -q avx512f /proc/cpuinfo && ISAS+=(AVX2)
 for isa in "${ISAS[@]}"; do

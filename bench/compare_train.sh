@@ -19,9 +19,8 @@ OURS=build/bench_train
 [ -x "$OURS" ] || { echo "compare_train: build first (make)" >&2; exit 1; }
 . bench/lib/base_build.sh
 BASEBIN=$(base_build "$BASE" bench_train)
-WT=build-base/src
 SHARED=${SHARED:-../shared}
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); base $(git -C "$WT" rev-parse --short HEAD), ours $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (uncommitted changes)')"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); base $(git -C "$BASE_WT" rev-parse --short HEAD), ours $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (uncommitted changes)')"
 ISAS=(default)
 grep -q avx512f /proc/cpuinfo && ISAS+=(AVX2)
 for isa in "${ISAS[@]}"; do
