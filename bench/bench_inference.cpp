@@ -36,10 +36,13 @@ using dn::bench::cfg_at_size;
 // GFLOP/s of oneDNN's own convolution on one large layer (yolov3's 256 -> 512 3x3 at 26x26, batch
 // 1): the practical peak the per-layer profile (DN_PROFILE=1) is read against.
 static double practical_peak_gflops(int runs) {
+  const dn::ConvPath before = dn::conv_path();
+  dn::set_conv_path(dn::ConvPath::direct);  // Winograd does fewer multiplications than it is credited with
   dn::ConvGeometry g;
   g.channels = 256, g.height = g.width = 26, g.filters = 512, g.size = 3, g.padding = 1;
   g.out_h = g.out_w = 26;
   auto conv = dn::DnnlConv::create(g, false, dn::PostOp::leaky);
+  dn::set_conv_path(before);
   if (!conv) return 0;
   std::vector<float> in(static_cast<size_t>(g.channels) * 26 * 26, .5f), out(static_cast<size_t>(g.filters) * 26 * 26);
   std::vector<float> w(static_cast<size_t>(g.filters) * g.channels * 9, .01f), b(g.filters, .1f);
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
   struct Case {
     std::string name, dir, cfg, weights;
     int size = 0;
-    double gflop = 0, ours_ms = 0, gemm_ms = 0, cv_ms = 0;
+    double gflop = 0, ours_ms = 0, direct_ms = 0, gemm_ms = 0, cv_ms = 0;
     std::vector<float> input;
   };
   std::vector<Case> cases;
@@ -103,30 +106,38 @@ int main(int argc, char** argv) {
     c.input = dn::testing::pattern_input(3, c.size, c.size, 7);
     cases.push_back(c);
   }
+  // "ours" is the default path (Winograd where the CPU has it, unless DN_CONV says otherwise);
+  // "direct" oneDNN's direct kernels only (DN_CONV=direct); "gemm" the previous version's path.
+  const dn::ConvPath ours_path = dn::conv_path();
   for (Case& c : cases) {
-    auto load = [&](bool dnnl) {
-      dn::set_dnnl_conv_enabled(dnnl);
+    auto load = [&](dn::ConvPath path) {
+      dn::set_conv_path(path);
       auto net = dn::build_network(dn::parse_cfg(c.cfg), 1);
       dn::load_weights(*net, c.weights);
-      net->set_hand_over(dnnl);  // as detection runs it (the GEMM path has nothing to hand over)
+      net->set_hand_over(path != dn::ConvPath::gemm);  // as detection runs it (GEMM has nothing to hand over)
       net->forward(c.input.data());  // warm-up: creates the primitives
       return net;
     };
-    auto fast = load(true);
-    auto gemm = load(false);
-    dn::set_dnnl_conv_enabled(true);
+    auto fast = load(ours_path);
+    auto direct = load(dn::ConvPath::direct);
+    auto gemm = load(dn::ConvPath::gemm);
+    dn::set_conv_path(ours_path);
     c.gflop = fast->flops() / 1e9;
-    std::vector<double> ours, old;
+    std::vector<double> ours, dir, old;
     for (int r = 0; r < runs; ++r) {
       auto t0 = Clock::now();
       fast->forward(c.input.data());
       auto t1 = Clock::now();
-      gemm->forward(c.input.data());
+      direct->forward(c.input.data());
       auto t2 = Clock::now();
+      gemm->forward(c.input.data());
+      auto t3 = Clock::now();
       ours.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      old.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+      dir.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+      old.push_back(std::chrono::duration<double, std::milli>(t3 - t2).count());
     }
     c.ours_ms = median(ours);
+    c.direct_ms = median(dir);
     c.gemm_ms = median(old);
     if (std::getenv("DN_PROFILE")) {
       fast->enable_profile(true);
@@ -157,17 +168,22 @@ int main(int argc, char** argv) {
     c.cv_ms = median(theirs);
   }
 #endif
-  std::printf("%-20s %5s %8s %8s %10s %7s %9s %10s %8s\n", "network", "size", "ours ms", "gemm ms", "opencv ms",
-              "ratio", "vs gemm", "GFLOP/s", "cv GF/s");
+  std::printf("%-20s %5s %8s %9s %8s %10s %7s %9s %10s %8s\n", "network", "size", "ours ms", "direct ms", "gemm ms",
+              "opencv ms", "ratio", "vs gemm", "GFLOP/s", "cv GF/s");
   for (const Case& c : cases) {
-    std::printf("%-20s %5d %8.1f %8.1f %10.1f %7.3f %9.2f %10.1f %8.1f\n", c.name.c_str(), c.size, c.ours_ms,
-                c.gemm_ms, c.cv_ms, c.cv_ms > 0 ? c.ours_ms / c.cv_ms : 0.0, c.gemm_ms / c.ours_ms,
+    std::printf("%-20s %5d %8.1f %9.1f %8.1f %10.1f %7.3f %9.2f %10.1f %8.1f\n", c.name.c_str(), c.size, c.ours_ms,
+                c.direct_ms, c.gemm_ms, c.cv_ms, c.cv_ms > 0 ? c.ours_ms / c.cv_ms : 0.0, c.gemm_ms / c.ours_ms,
                 c.gflop / c.ours_ms * 1e3, c.cv_ms > 0 ? c.gflop / c.cv_ms * 1e3 : 0.0);
     if (!c.dir.empty()) std::filesystem::remove_all(c.dir);
   }
-  std::printf("ratio = ours / OpenCV median latency over %d forwards (below 1: ours is faster); vs gemm = the\n"
-              "im2col + GEMM path (the previous version's, DN_CONV=gemm) / ours, timed alternately in this run.\n"
-              "Practical peak (oneDNN's convolution, 256->512 3x3 at 26x26): %.1f GFLOP/s\n",
-              runs, peak);
+  const char* path_name = ours_path == dn::ConvPath::winograd ? "Winograd for 3x3 stride-1 layers where the CPU has it"
+                          : ours_path == dn::ConvPath::direct ? "DN_CONV=direct"
+                                                              : "DN_CONV=gemm";
+  std::printf("ours = the default convolution path (%s); direct = oneDNN's direct kernels only\n"
+              "(DN_CONV=direct); gemm = the im2col + GEMM path of the previous version (DN_CONV=gemm); the three\n"
+              "timed alternately in this run. ratio = ours / OpenCV median latency over %d forwards (below 1:\n"
+              "ours is faster); vs gemm = gemm / ours. GFLOP/s counts a direct convolution's operations.\n"
+              "Practical peak (oneDNN's direct convolution, 256->512 3x3 at 26x26): %.1f GFLOP/s\n",
+              path_name, runs, peak);
   return 0;
 }

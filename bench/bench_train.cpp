@@ -101,17 +101,18 @@ int main(int argc, char** argv) {
   std::printf("%d threads, batch %d, median of %d iterations after one warm-up; the oneDNN convolutions and the\n"
               "im2col + GEMM path (the previous version's, DN_CONV=gemm) alternately, one iteration each.\n",
               omp_get_max_threads(), batch, iterations);
+  const dn::ConvPath ours = dn::conv_path() == dn::ConvPath::gemm ? dn::ConvPath::direct : dn::conv_path();
   for (const Case& c : cases) {
     Trainer fast(c.cfg, batch, c.classes), gemm(c.cfg, batch, c.classes);
     for (int it = 0; it < iterations + 1; ++it) {
       if (it == 1 && std::getenv("DN_PROFILE")) fast.net->enable_profile(true);
       // A layer keeps the path it took on its first forward (the warm-up).
-      dn::set_dnnl_conv_enabled(true);
+      dn::set_conv_path(ours);
       fast.step(it > 0);
-      dn::set_dnnl_conv_enabled(false);
+      dn::set_conv_path(dn::ConvPath::gemm);
       gemm.step(it > 0);
     }
-    dn::set_dnnl_conv_enabled(true);
+    dn::set_conv_path(ours);
     Timing a = fast.timing(), b = gemm.timing();
     const double fa = (a.fb + a.update) / batch, fg = (b.fb + b.update) / batch;
     // Training FLOPs of the convolutions: forward, input gradient and weight gradient, ~3x forward.

@@ -3,6 +3,7 @@
 // pseudo-random weights written by our own writer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,10 @@ void compare_with_opencv(const std::string& cfg, int width, int height, const st
   // A score within this distance of the threshold could fall either side by rounding alone:
   // such scores are left out on both sides.
   const float ambiguous = 1e-4f;
+  // Both engines compute in float with different summation orders (and kernels by CPU: oneDNN's
+  // Winograd on AVX-512); the error is absolute for values up to 1 (scores, box coordinates),
+  // relative above.
+  constexpr double kScoreTolerance = 3e-4;
   auto clear = [&](float v) { return std::fabs(v - thresh) > ambiguous; };
 
   // 1. Raw outputs; our detections collected in OpenCV's row order (layer, y, x, anchor), with
@@ -137,9 +142,7 @@ void compare_with_opencv(const std::string& cfg, int width, int height, const st
           cv_boxes.emplace_back(row[0] - row[2] / 2, row[1] - row[3] / 2, row[2], row[3]);
           cv_scores.push_back(theirs);
         }
-    // Both engines compute in float with different summation orders (and kernels by CPU); the
-    // error is absolute for values up to 1 (scores, box coordinates), relative above.
-    EXPECT_LT(max_err, 3e-4) << tag << " yolo layer " << li;
+    EXPECT_LT(max_err, kScoreTolerance) << tag << " yolo layer " << li;
   }
   // The weights must make the comparison meaningful: enough boxes pass the threshold.
   EXPECT_GT(passing, 5) << "too few scores above the threshold for a meaningful comparison";
@@ -148,7 +151,7 @@ void compare_with_opencv(const std::string& cfg, int width, int height, const st
   // passed the threshold), so detection i is OpenCV's box i.
   nms_sort(ours_dets, classes, NmsOptions{nms, NmsKind::iou, .6f});
   ASSERT_EQ(ours_dets.size(), cv_boxes.size());
-  int kept = 0, suppressed = 0;
+  int kept = 0, suppressed = 0, ties = 0;
   for (int c = 0; c < classes; ++c) {
     std::vector<cv::Rect2d> boxes;
     std::vector<float> scores;
@@ -163,17 +166,43 @@ void compare_with_opencv(const std::string& cfg, int width, int height, const st
     cv::dnn::NMSBoxes(boxes, scores, thresh, nms, cv_kept);
     std::vector<char> cv_keeps(ours_dets.size(), 0);
     for (int k : cv_kept) cv_keeps[index[k]] = 1;
+    std::vector<size_t> only_mine, only_cv;
     for (size_t i = 0; i < ours_dets.size(); ++i) {
       const bool mine = ours_dets[i].prob[c] > 0;
-      EXPECT_EQ(mine, cv_keeps[i] != 0) << tag << ": detection " << i << " class " << c << " (OpenCV score "
-                                        << cv_scores[i][c] << ")";
+      if (mine && !cv_keeps[i]) only_mine.push_back(i);
+      if (!mine && cv_keeps[i]) only_cv.push_back(i);
       kept += mine;
     }
+    // Two overlapping boxes whose scores differ by less than the engines' rounding can be sorted
+    // either way, and then each engine keeps the other one: such a swap is a tie, not a
+    // difference. Every other disagreement fails.
+    auto iou = [](const cv::Rect2d& a, const cv::Rect2d& b) {
+      const double inter = (a & b).area();
+      return inter / (a.area() + b.area() - inter);
+    };
+    for (size_t i : only_mine) {
+      auto partner = std::find_if(only_cv.begin(), only_cv.end(), [&](size_t j) {
+        return std::fabs(cv_scores[i][c] - cv_scores[j][c]) < kScoreTolerance && iou(cv_boxes[i], cv_boxes[j]) > nms;
+      });
+      if (partner == only_cv.end()) {
+        ADD_FAILURE() << tag << ": detection " << i << " class " << c << " kept by us, not by OpenCV (OpenCV score "
+                      << cv_scores[i][c] << ")";
+        continue;
+      }
+      ++ties;
+      only_cv.erase(partner);
+    }
+    for (size_t j : only_cv)
+      ADD_FAILURE() << tag << ": detection " << j << " class " << c << " kept by OpenCV, not by us (OpenCV score "
+                    << cv_scores[j][c] << ")";
     suppressed += static_cast<int>(boxes.size() - cv_kept.size());
   }
   EXPECT_GT(kept, 0);
-  std::printf("%s: %d scores above %.2f, %zu boxes, %d class detections kept, %d suppressed by OpenCV\n",
-              tag.c_str(), passing, thresh, ours_dets.size(), kept, suppressed);
+  // Ties are rare: a few among thousands of kept detections.
+  EXPECT_LE(ties, kept / 200 + 1) << tag << ": too many swapped near-ties";
+  std::printf("%s: %d scores above %.2f, %zu boxes, %d class detections kept (%d near-ties kept the other way), "
+              "%d suppressed by OpenCV\n",
+              tag.c_str(), passing, thresh, ours_dets.size(), kept, ties, suppressed);
   std::filesystem::remove_all(dir);
 }
 

@@ -414,7 +414,8 @@ class Study:
             shutil.copy2(self.darknet, copy + ".part")
             os.replace(copy + ".part", copy)
         self.darknet = copy
-        self.provenance = {"commit": commit, "dirty": dirty, "binary_sha256": bsha, "cpu": cpu}
+        self.provenance = {"commit": commit, "dirty": dirty, "binary_sha256": bsha, "cpu": cpu,
+                           "conv": os.environ.get("DN_CONV") or "default"}
         log("darknet: %s (commit %s%s, %s)" % (copy, commit, ", with uncommitted changes" if dirty else "", cpu))
 
     def collect(self):

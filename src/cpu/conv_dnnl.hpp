@@ -11,7 +11,7 @@
 // One object per layer geometry (batch, input size, training or not): ConvolutionalLayer makes a
 // new one when its resize() changes the geometry. The plain GEMM path (cpu/gemm.hpp + im2col)
 // stays beside it as the tests' second implementation and as the fallback where oneDNN refuses a
-// geometry; DN_CONV=gemm selects it for every layer (benchmarks compare the two in one run).
+// geometry; DN_CONV=gemm selects it for every layer (benchmarks compare the paths in one run).
 #include <memory>
 
 namespace dn {
@@ -26,10 +26,17 @@ struct ConvGeometry {
 // applied by the layer after the convolution (PostOp::none).
 enum class PostOp { none, leaky, relu };
 
-// False when DN_CONV=gemm is set: every convolution then takes the im2col + GEMM path. The
-// setter is for benchmarks that time both paths in one run; a layer keeps the path it took first.
-bool dnnl_conv_enabled();
-void set_dnnl_conv_enabled(bool on);
+// Which kernels the convolutions take, from DN_CONV: `gemm` the plain im2col + GEMM path for every
+// layer; `direct` oneDNN's direct (and depthwise/grouped) kernels; unset (`winograd`) the same,
+// except that inference 3x3 stride-1 layers take oneDNN's Winograd kernel where the CPU has one
+// (AVX-512: 2-3x faster, not bit-identical). Training always takes the direct kernels. The setter
+// is for benchmarks that time the paths in one run; a layer keeps the path it took first.
+enum class ConvPath { gemm, direct, winograd };
+ConvPath conv_path();
+void set_conv_path(ConvPath p);
+bool dnnl_conv_enabled();  // conv_path() != gemm
+// Input channels below which a layer stays on the direct kernel (the first layer's 3).
+constexpr int kWinogradMinChannels = 16;
 
 class DnnlConv {
  public:
@@ -46,6 +53,8 @@ class DnnlConv {
                          const DnnlConv* from = nullptr, bool keep_output = false);
   // Whether the last forward_inference kept its result here instead of writing `out`.
   bool keeps_output() const;
+  // Whether the inference forward runs oneDNN's Winograd kernel.
+  bool winograd() const;
   // out = conv(in, w) (no bias, no activation): the training forward before batch norm.
   void forward_training(const float* in, const float* w, float* out);
   // diff_out is dLoss/d(conv output), NCHW. Adds dLoss/dw into diff_w and, unless diff_in is

@@ -70,6 +70,8 @@ std::string ConvolutionalLayer::describe() const {
   std::snprintf(buf, sizeof buf, "conv  %5d%s %2d x%2d/%2d  %4d x%4d x%4d -> %4d x%4d x%4d %6.3f BF", filters,
                 groups > 1 ? (std::string("/") + std::to_string(groups)).c_str() : "", size, size, stride, in.w,
                 in.h, in.c, out.w, out.h, out.c, flops() / 1e9);
+  // After a forward (the per-layer profile): which layers run Winograd's kernel.
+  if (dnnl_ && dnnl_->winograd()) return std::string(buf) + " winograd";
   return buf;
 }
 
