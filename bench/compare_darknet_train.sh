@@ -8,6 +8,7 @@
 # weights with -seed 3 and reports the seconds per iteration of iterations 3 and later (the first
 # two touch new memory); ROUNDS (default 2) alternations per network, with the AVX-512 kernels
 # where the CPU has them and again under ONEDNN_MAX_CPU_ISA=AVX2. Prints the medians and base/ours.
+# KERNELS="default" (or "AVX2") and CFGS="cfg/yolov3-tiny-bccd.cfg" narrow the runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: $0 BASE_COMMIT [ROUNDS] [ITERATIONS]" >&2; exit 2; }
@@ -33,8 +34,12 @@ printf 'classes = 3\ntrain = %s\nvalid = %s\nnames = %s\nbackup = %s/\n' \
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); base $(git -C "$BASE_WT" rev-parse --short HEAD), ours $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (uncommitted changes)')"
 ISAS=(default)
 grep -q avx512f /proc/cpuinfo && ISAS+=(AVX2)
+[ -z "${KERNELS:-}" ] || read -r -a ISAS <<< "$KERNELS"
+CFG_LIST=(cfg/yolov3-tiny-bccd.cfg cfg/yolo-fastest-1.1-xl-bccd.cfg)
+[ -z "${CFGS:-}" ] || read -r -a CFG_LIST <<< "$CFGS"
 for isa in "${ISAS[@]}"; do
-  for cfg in cfg/yolov3-tiny-bccd.cfg cfg/yolo-fastest-1.1-xl-bccd.cfg; do
+  [[ $isa = default || $isa = AVX2 ]] || { echo "compare_darknet_train: KERNELS takes default and/or AVX2" >&2; exit 2; }
+  for cfg in "${CFG_LIST[@]}"; do
     for r in $(seq "$ROUNDS"); do
       for who in base ours; do
         bin=$OURS; [ $who = base ] && bin=$BASEBIN

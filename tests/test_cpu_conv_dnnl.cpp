@@ -99,15 +99,16 @@ double expect_close(const std::vector<float>& got, const std::vector<double>& wa
   return worst;
 }
 
-// Every kind of convolution the networks use: 3-channel first layers, 3x3 stride 1 and 2, 1x1
-// (stride 1 and 2), grouped, depthwise 3x3 and 5x5 (yolo-fastest), odd sizes and batches.
+// Every kind of convolution the networks use: 3-channel first layers, 3x3 stride 1 (Winograd on
+// AVX-512 CPUs, for 16 or more input channels) and 2, 1x1 (stride 1 and 2), grouped, depthwise 3x3
+// and 5x5 (yolo-fastest), odd sizes and batches.
 std::vector<ConvGeometry> geometries() {
   return {geometry(1, 3, 17, 23, 16, 3, 1, 1, 1),   geometry(2, 3, 20, 20, 8, 3, 2, 1, 1),
           geometry(1, 32, 13, 13, 64, 3, 1, 1, 1),  geometry(2, 16, 12, 9, 24, 3, 2, 1, 1),
           geometry(2, 64, 7, 7, 32, 1, 1, 0, 1),    geometry(1, 24, 9, 9, 40, 1, 2, 0, 1),
           geometry(1, 32, 10, 10, 32, 3, 1, 1, 32), geometry(2, 48, 11, 11, 48, 3, 2, 1, 48),
           geometry(1, 40, 8, 8, 40, 5, 1, 2, 40),   geometry(2, 16, 9, 9, 32, 3, 1, 1, 4),
-          geometry(1, 8, 6, 6, 255, 1, 1, 0, 1)};
+          geometry(1, 8, 6, 6, 255, 1, 1, 0, 1),    geometry(2, 32, 14, 10, 48, 3, 1, 1, 1)};
 }
 
 TEST(ConvDnnl, ForwardInferenceMatchesDirectConvolution) {
@@ -143,11 +144,11 @@ TEST(ConvDnnl, ForwardInferenceMatchesDirectConvolution) {
     }
 }
 
-// Inference 3x3 stride-1 layers take Winograd's kernel where oneDNN has one for the CPU (AVX-512
-// and newer; under ONEDNN_MAX_CPU_ISA=AVX2, as CI's second run, none), and still compute the
+// 3x3 stride-1 layers take Winograd's kernels where oneDNN has them for the CPU (AVX-512 and
+// newer; under ONEDNN_MAX_CPU_ISA=AVX2, as CI's second run, none), and still compute the
 // convolution, within the direct kernels' bound (measured on a Zen 4: 1e-7 of the magnitude,
 // about half the direct kernel's worst).
-TEST(ConvDnnl, WinogradForInferenceWhereTheCpuHasIt) {
+TEST(ConvDnnl, WinogradWhereTheCpuHasIt) {
   const ConvPath before = conv_path();
   set_conv_path(ConvPath::winograd);
   const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
@@ -181,10 +182,17 @@ TEST(ConvDnnl, WinogradForInferenceWhereTheCpuHasIt) {
     ASSERT_NE(conv, nullptr);
     EXPECT_FALSE(conv->winograd()) << name_of(g);
   }
-  // Training never does: its numbers stay the direct kernels'.
-  auto conv = DnnlConv::create(geometry(1, 32, 13, 13, 64, 3, 1, 1, 1), true, PostOp::none);
-  ASSERT_NE(conv, nullptr);
-  EXPECT_FALSE(conv->winograd());
+  // Training too (TrainingPassesMatchTheirDefinitions checks its passes on the 3x3 stride-1
+  // geometries), and DN_CONV=direct keeps every layer on the direct kernels.
+  auto train = DnnlConv::create(geometry(2, 32, 13, 13, 64, 3, 1, 1, 1), true, PostOp::none);
+  ASSERT_NE(train, nullptr);
+  EXPECT_EQ(train->winograd(), has_winograd);
+  set_conv_path(ConvPath::direct);
+  for (bool training : {false, true}) {
+    auto direct = DnnlConv::create(geometry(2, 32, 13, 13, 64, 3, 1, 1, 1), training, PostOp::leaky);
+    ASSERT_NE(direct, nullptr);
+    EXPECT_FALSE(direct->winograd()) << "training " << training;
+  }
   set_conv_path(before);
 }
 

@@ -108,6 +108,7 @@ std::atomic<ConvPath>& path_switch() {
   }()};
   return path;
 }
+
 // Primitives take their scratch memory from one shared buffer instead of allocating it on every
 // call (large allocations are fresh pages from the kernel each time).
 dnnl::primitive_attr user_scratchpad() {
@@ -117,6 +118,14 @@ dnnl::primitive_attr user_scratchpad() {
 }
 
 memory scratch(const memory::desc& d) { return memory(d, cpu_engine(), shared_buffer(kScratch).get(d.get_size())); }
+
+// Winograd's F(4x4, 3x3) and F(2x2, 3x3) (oneDNN has them for AVX-512 and newer, not for AVX2):
+// about 2x faster on 3x3 stride-1 layers. Layers with few input channels (the first layer's 3)
+// gain nothing from it.
+bool winograd_suits(const ConvGeometry& g) {
+  return conv_path() == ConvPath::winograd && g.size == 3 && g.stride == 1 && g.groups == 1 &&
+         g.channels >= kWinogradMinChannels;
+}
 
 }  // namespace
 
@@ -141,7 +150,7 @@ struct DnnlConv::Impl {
   // more copy of the layer's input in memory.
   bool keeps_train_src() const { return !fwd_src.same && bww_src.inner == fwd_src.inner; }
   bool keeps_output = false;
-  bool winograd = false;            // the inference forward is oneDNN's Winograd kernel
+  bool winograd = false;            // the primitives are oneDNN's Winograd kernels
   bool separate_activation = false; // its activation is not fused: `activation` applies it after
   dnnl::eltwise_forward activation;
   memory::desc from_desc;           // the layout the previous convolution hands over, and
@@ -183,12 +192,9 @@ std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training,
         return dnnl::convolution_forward::primitive_desc(d, attr, e);
       };
       dnnl::convolution_forward::primitive_desc pd;
-      // Winograd's F(4x4, 3x3) (oneDNN has it for AVX-512 and newer, not for AVX2): 2-3x faster
-      // on 3x3 stride-1 layers, with rounding errors larger than the direct kernel's. Layers with
-      // few input channels gain nothing from it. Its kernels fuse relu but not leaky: leaky then
-      // runs as a separate pass over the output, in the output's layout.
-      if (conv_path() == ConvPath::winograd && g.size == 3 && g.stride == 1 && G == 1 &&
-          g.channels >= kWinogradMinChannels) {
+      // Winograd's kernels fuse relu but not leaky: leaky then runs as a separate pass over the
+      // output, in the output's layout.
+      if (winograd_suits(g)) {
         for (bool fused : {true, false}) {
           try {
             pd = make(dnnl::algorithm::convolution_winograd, fused);
@@ -213,30 +219,41 @@ std::unique_ptr<DnnlConv> DnnlConv::create(const ConvGeometry& g, bool training,
       impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
       impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
     } else {
-      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                        src_any, w_any, dst_any, strides, pad, pad);
-      dnnl::convolution_forward::primitive_desc pd(d, user_scratchpad(), e);
-      impl->fwd = dnnl::convolution_forward(pd);
-      impl->fwd_scratch = pd.scratchpad_desc();
-      impl->fwd_src = Xfer(src_user, pd.src_desc(), Xfer::kIn);
-      impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
-      impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
-      dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_any, w_any, dst_any, strides,
-                                               pad, pad);
-      dnnl::convolution_backward_data::primitive_desc bpd(bd, user_scratchpad(), e, pd);
-      impl->bwd_data = dnnl::convolution_backward_data(bpd);
-      impl->bwd_data_scratch = bpd.scratchpad_desc();
-      impl->bwd_w = Xfer(w_user, bpd.weights_desc(), Xfer::kIn);
-      impl->bwd_diff_dst = Xfer(dst_user, bpd.diff_dst_desc(), Xfer::kIn);
-      impl->bwd_diff_src = Xfer(src_user, bpd.diff_src_desc(), Xfer::kOutAdd);
-      dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
-                                                  strides, pad, pad);
-      dnnl::convolution_backward_weights::primitive_desc wpd(wd, user_scratchpad(), e, pd);
-      impl->bwd_weights = dnnl::convolution_backward_weights(wpd);
-      impl->bwd_weights_scratch = wpd.scratchpad_desc();
-      impl->bww_src = Xfer(src_user, wpd.src_desc(), Xfer::kIn);
-      impl->bww_diff_dst = Xfer(dst_user, wpd.diff_dst_desc(), Xfer::kIn);
-      impl->bww_diff_w = Xfer(w_user, wpd.diff_weights_desc(), Xfer::kOutAdd);
+      // The three passes with one algorithm: Winograd's where it suits the layer and the CPU has
+      // it (all three or none), else the direct kernels.
+      auto make = [&](dnnl::algorithm alg) {
+        dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, alg, src_any, w_any, dst_any, strides,
+                                          pad, pad);
+        dnnl::convolution_forward::primitive_desc pd(d, user_scratchpad(), e);
+        dnnl::convolution_backward_data::desc bd(alg, src_any, w_any, dst_any, strides, pad, pad);
+        dnnl::convolution_backward_data::primitive_desc bpd(bd, user_scratchpad(), e, pd);
+        dnnl::convolution_backward_weights::desc wd(alg, src_any, w_any, dst_any, strides, pad, pad);
+        dnnl::convolution_backward_weights::primitive_desc wpd(wd, user_scratchpad(), e, pd);
+        impl->fwd = dnnl::convolution_forward(pd);
+        impl->fwd_scratch = pd.scratchpad_desc();
+        impl->fwd_src = Xfer(src_user, pd.src_desc(), Xfer::kIn);
+        impl->fwd_w = Xfer(w_user, pd.weights_desc(), Xfer::kIn);
+        impl->fwd_dst = Xfer(dst_user, pd.dst_desc(), Xfer::kOut);
+        impl->bwd_data = dnnl::convolution_backward_data(bpd);
+        impl->bwd_data_scratch = bpd.scratchpad_desc();
+        impl->bwd_w = Xfer(w_user, bpd.weights_desc(), Xfer::kIn);
+        impl->bwd_diff_dst = Xfer(dst_user, bpd.diff_dst_desc(), Xfer::kIn);
+        impl->bwd_diff_src = Xfer(src_user, bpd.diff_src_desc(), Xfer::kOutAdd);
+        impl->bwd_weights = dnnl::convolution_backward_weights(wpd);
+        impl->bwd_weights_scratch = wpd.scratchpad_desc();
+        impl->bww_src = Xfer(src_user, wpd.src_desc(), Xfer::kIn);
+        impl->bww_diff_dst = Xfer(dst_user, wpd.diff_dst_desc(), Xfer::kIn);
+        impl->bww_diff_w = Xfer(w_user, wpd.diff_weights_desc(), Xfer::kOutAdd);
+      };
+      if (winograd_suits(g)) {
+        try {
+          make(dnnl::algorithm::convolution_winograd);
+          impl->winograd = true;
+        } catch (const dnnl::error&) {
+          impl->winograd = false;  // not on this CPU or for this geometry
+        }
+      }
+      if (!impl->winograd) make(dnnl::algorithm::convolution_direct);
     }
   } catch (const dnnl::error&) {
     return nullptr;  // no primitive for this geometry: the caller keeps the GEMM path

@@ -28,9 +28,9 @@ enum class PostOp { none, leaky, relu };
 
 // Which kernels the convolutions take, from DN_CONV: `gemm` the plain im2col + GEMM path for every
 // layer; `direct` oneDNN's direct (and depthwise/grouped) kernels; unset (`winograd`) the same,
-// except that inference 3x3 stride-1 layers take oneDNN's Winograd kernel where the CPU has one
-// (AVX-512: 2-3x faster, not bit-identical). Training always takes the direct kernels. The setter
-// is for benchmarks that time the paths in one run; a layer keeps the path it took first.
+// except that 3x3 stride-1 layers take oneDNN's Winograd kernels where the CPU has them (AVX-512:
+// about 2x faster, inference and the three training passes; not bit-identical to direct). The
+// setter is for benchmarks that time the paths in one run; a layer keeps the path it took first.
 enum class ConvPath { gemm, direct, winograd };
 ConvPath conv_path();
 void set_conv_path(ConvPath p);
@@ -53,7 +53,7 @@ class DnnlConv {
                          const DnnlConv* from = nullptr, bool keep_output = false);
   // Whether the last forward_inference kept its result here instead of writing `out`.
   bool keeps_output() const;
-  // Whether the inference forward runs oneDNN's Winograd kernel.
+  // Whether the primitives are oneDNN's Winograd kernels.
   bool winograd() const;
   // out = conv(in, w) (no bias, no activation): the training forward before batch norm.
   void forward_training(const float* in, const float* w, float* out);
