@@ -271,9 +271,10 @@ LayerMemory layer_memory(const Layer& l, bool training) {
     if (training) m.per_image += static_cast<double>(l.in.c) * l.in.h * l.in.w * f;  // oneDNN's copy of the input
   } else if (dynamic_cast<const MaxpoolLayer*>(&l)) {
     m.per_image += out;  // argmax
-  } else if (dynamic_cast<const DropoutLayer*>(&l) || dynamic_cast<const ShortcutLayer*>(&l) ||
-             dynamic_cast<const YoloLayer*>(&l)) {
-    if (training) m.per_image += out;  // mask, sum or loss delta
+  } else if (const auto* s = dynamic_cast<const ShortcutLayer*>(&l)) {
+    if (training && s->keeps_sum()) m.per_image += out;  // the pre-activation sum
+  } else if (dynamic_cast<const DropoutLayer*>(&l) || dynamic_cast<const YoloLayer*>(&l)) {
+    if (training) m.per_image += out;  // mask or loss delta
   }
   return m;
 }

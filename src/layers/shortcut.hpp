@@ -15,6 +15,9 @@ class ShortcutLayer : public Layer {
   std::string describe() const override;
   int from;
   Activation activation;
+  // Whether training keeps the pre-activation sum: only for activations whose gradient does not
+  // follow from the output (gradient_from_output); the others take it from the output.
+  bool keeps_sum() const { return !gradient_from_output(activation); }
 
  private:
   std::vector<float> x_sum_;
