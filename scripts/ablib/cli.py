@@ -6,7 +6,7 @@ per seed, evaluate each with `darknet detector map`, and compare to BCE.
   scripts/ab_losses ... --finetune FROM.weights --finetune-iterations N
   scripts/ab_losses ... --from BACKBONE.weights      # every run starts from these weights (-clear)
                     [--commit] [--until HH:MM]
-  scripts/ab_losses --quick            # BCCD, a small fast cfg, bce/focal/mfocal, 1 seed
+  scripts/ab_losses --quick            # BCCD, the pretrained regime shortened, bce/focal/mfocal, 1 seed
   scripts/ab_losses --report results/NAME
 
 docs/ab_study.md describes the files and the statistics.
@@ -15,6 +15,7 @@ docs/ab_study.md describes the files and the statistics.
 import argparse
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -25,7 +26,13 @@ from .runner import Study
 from .specs import (BUILTIN_VARIANTS, DEFAULT_VARIANTS, QUICK_VARIANTS, parse_keyvals, parse_seeds, parse_until,
                     parse_variant)
 
-QUICK_CFG = os.path.join(REPO, "cfg", "yolov3-tiny-bccd-quick.cfg")
+QUICK_CFG = os.path.join(REPO, "cfg", "yolo-fastest-1.1-xl-bccd-quick.cfg")
+QUICK_MODEL = "yolo-fastest-1.1-xl"  # --quick starts from its COCO backbone: layers 0..QUICK_LAYERS-1
+QUICK_LAYERS = 120
+
+
+def shared_dir():
+    return os.path.normpath(os.environ.get("SHARED") or os.path.join(REPO, "..", "shared"))
 
 
 def default_bccd():
@@ -34,6 +41,31 @@ def default_bccd():
     if not os.path.exists(data):
         raise AbError("no BCCD at %s (set BCCD_DIR to a copy in Darknet layout, or run scripts/get_bccd.sh)" % d)
     return os.path.normpath(data)
+
+
+def quick_backbone(darknet, folder):
+    """--quick's starting weights: `darknet partial` of the COCO model's layers 0-119 (everything
+    before its first head), made once into FOLDER/work/backbone.weights. Returns the path."""
+    path = os.path.join(folder, "work", "backbone.weights")
+    if os.path.isfile(path):
+        return path
+    d = os.path.join(shared_dir(), "models", QUICK_MODEL)
+    cfg, weights = os.path.join(d, QUICK_MODEL + ".cfg"), os.path.join(d, QUICK_MODEL + ".weights")
+    for p in (cfg, weights):
+        if not os.path.isfile(p):
+            raise AbError("%s: no such file; --quick fine-tunes the COCO model %s (set SHARED to the folder "
+                          "that holds models/%s/, or give --cfg and --data for a study from scratch)"
+                          % (p, QUICK_MODEL, QUICK_MODEL))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    part = path + ".part"
+    r = subprocess.run([darknet, "partial", cfg, weights, part, str(QUICK_LAYERS)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, errors="replace")
+    if r.returncode != 0 or not os.path.isfile(part):
+        raise AbError("darknet partial %s %s (layers 0-%d) failed (exit %d):\n%s"
+                      % (cfg, weights, QUICK_LAYERS - 1, r.returncode, r.stdout.strip()))
+    os.replace(part, path)
+    log("--quick: the backbone %s (darknet partial, layers 0-%d of %s)" % (path, QUICK_LAYERS - 1, weights))
+    return path
 
 
 def parse_args(argv):
@@ -62,16 +94,20 @@ def parse_args(argv):
     ap.add_argument("--until", metavar="HH:MM",
                     help="start no run that would not finish by then (local time, today or tomorrow)")
     ap.add_argument("--quick", action="store_true",
-                    help="BCCD (BCCD_DIR or ../shared/datasets/bccd), cfg/yolov3-tiny-bccd-quick.cfg, "
-                         "bce,focal,mfocal, 1 seed, results/quick; other options still apply")
+                    help="BCCD (BCCD_DIR or ../shared/datasets/bccd), cfg/yolo-fastest-1.1-xl-bccd-quick.cfg "
+                         "from the COCO backbone of $SHARED/models/yolo-fastest-1.1-xl (made with darknet "
+                         "partial), bce,focal,mfocal, 1 seed, results/quick; other options still apply")
     ap.add_argument("--report", metavar="FOLDER", help="only regenerate table.md and the plots of a results folder "
                                                        "from its results.csv")
     ap.add_argument("--progress-every", type=float, default=60, help="seconds between progress lines (60)")
     a = ap.parse_args(argv)
     if a.report:
         return a
+    a.quick_backbone = False
     if a.quick:
         a.data = a.data or default_bccd()
+        # the quick cfg starts from the COCO backbone, unless the user chose the cfg or the start
+        a.quick_backbone = not a.cfg and not a.finetune and not a.from_weights
         a.cfg = a.cfg or QUICK_CFG
         a.variants = a.variants or ",".join(QUICK_VARIANTS)
         if "--seeds" not in " ".join(argv):
@@ -135,6 +171,8 @@ def main(argv):
     folder = os.path.join(a.results, a.name)
     if a.finetune:
         folder = os.path.join(folder, "finetune")
+    if a.quick_backbone:
+        a.from_weights = quick_backbone(a.darknet_path, folder)
     t0 = time.monotonic()
     study = Study(a, folder, "finetune" if a.finetune else "pretrained" if a.from_weights else "scratch")
     table, failed = study.run()

@@ -10,11 +10,25 @@ import tempfile
 import unittest
 
 from . import REPO  # (and tests/python/__init__.py has put scripts/ on sys.path)
-from ablib.cli import parse_args
+from ablib.cli import QUICK_CFG, parse_args, quick_backbone
 from ablib.common import AbError
 from ablib.runner import Progress
 
 COMMAND = os.path.join(REPO, "scripts", "ab_losses")
+
+
+@contextlib.contextmanager
+def env_var(name, value):
+    """The environment variable NAME set to VALUE inside the block, restored after it."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = old
 
 
 class ParseArgs(unittest.TestCase):
@@ -93,6 +107,48 @@ class ParseArgs(unittest.TestCase):
         self.assertEqual(self.usage_error(*base, "--from", self.darknet, "--finetune", self.darknet,
                                           "--finetune-iterations", "5"),
                          "ab_losses: error: --from and --finetune are two kinds of study: give one")
+
+    def test_quick(self):
+        bccd = os.path.join(self.tmp.name, "bccd")
+        os.mkdir(bccd)
+        with open(os.path.join(bccd, "bccd.data"), "w") as f:
+            f.write("#\n")
+        with env_var("BCCD_DIR", bccd):
+            a = parse_args(["--quick", "--darknet", self.darknet])
+            self.assertEqual((a.cfg, a.variant_list, a.seed_list, a.name), (QUICK_CFG, ["bce", "focal", "mfocal"],
+                                                                             [1], "quick"))
+            self.assertEqual(a.data, os.path.join(bccd, "bccd.data"))
+            self.assertTrue(a.quick_backbone)  # starts from the COCO backbone, made by main()
+            self.assertFalse(parse_args(["--quick", "--cfg", self.cfg, "--darknet", self.darknet]).quick_backbone)
+            self.assertFalse(parse_args(["--quick", "--from", self.darknet, "--darknet", self.darknet]).quick_backbone)
+            self.assertFalse(self.args().quick_backbone)
+
+    def test_quick_backbone(self):
+        d = self.tmp.name
+        shared = os.path.join(d, "shared")
+        model = os.path.join(shared, "models", "yolo-fastest-1.1-xl")
+        with env_var("SHARED", shared):
+            with self.assertRaisesRegex(AbError, r"^%s/yolo-fastest-1.1-xl.cfg: no such file; --quick fine-tunes "
+                                                 r"the COCO model" % model):
+                quick_backbone(self.darknet, os.path.join(d, "q"))
+            os.makedirs(model)
+            for n in ("yolo-fastest-1.1-xl.cfg", "yolo-fastest-1.1-xl.weights"):
+                with open(os.path.join(model, n), "w") as f:
+                    f.write("#\n")
+            with open(self.darknet, "w") as f:  # a darknet that fails, then one that writes its arguments
+                f.write("#!/bin/sh\necho 'partial: bad weights' >&2\nexit 1\n")
+            with self.assertRaisesRegex(AbError, r"failed \(exit 1\):\npartial: bad weights$"):
+                quick_backbone(self.darknet, os.path.join(d, "q"))
+            with open(self.darknet, "w") as f:
+                f.write('#!/bin/sh\necho "$@" > "$4"\n')
+            with contextlib.redirect_stdout(io.StringIO()):
+                path = quick_backbone(self.darknet, os.path.join(d, "q"))
+            self.assertEqual(path, os.path.join(d, "q", "work", "backbone.weights"))
+            with open(path) as f:
+                self.assertEqual(f.read(), "partial %s/yolo-fastest-1.1-xl.cfg %s/yolo-fastest-1.1-xl.weights "
+                                           "%s.part 120\n" % (model, model, path))
+            os.chmod(self.darknet, 0)  # made once: not run again
+            self.assertEqual(quick_backbone(self.darknet, os.path.join(d, "q")), path)
 
     def test_report_needs_nothing_else(self):
         a = parse_args(["--report", "results/x"])
