@@ -56,14 +56,14 @@ static double practical_peak_gflops(int runs) {
   return 2.0 * g.filters * g.channels * 9 * 26 * 26 / median(t) / 1e9;
 }
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string shared = "../shared";
   int runs = 10;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "-runs") && i + 1 < argc)
       runs = std::atoi(argv[++i]);
     else
-      shared = argv[i];
+      dn::bench::reject_option(argv[i]), shared = argv[i];
   }
   omp_set_num_threads(2);
 #ifdef DN_OPENCV
@@ -186,4 +186,11 @@ int main(int argc, char** argv) {
               "Practical peak (oneDNN's direct convolution, 256->512 3x3 at 26x26): %.1f GFLOP/s\n",
               path_name, runs, peak);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return dn::bench::guarded_main("bench_inference",
+                                 "usage: bench_inference [SHARED] [-runs N]\n"
+                                 "  SHARED: the fixtures folder (../shared); DN_PROFILE=1 adds the per-layer breakdown\n",
+                                 argc, argv, run);
 }

@@ -73,7 +73,7 @@ struct Trainer {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string shared = "../shared";
   int batch = 16, iterations = 3, size = 416;
   std::string which = "all";
@@ -82,8 +82,10 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "-iterations") && i + 1 < argc) iterations = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "-size") && i + 1 < argc) size = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "-net") && i + 1 < argc) which = argv[++i];
-    else shared = argv[i];
+    else dn::bench::reject_option(argv[i]), shared = argv[i];
   }
+  if (which != "all" && which != "tiny" && which != "fastest")
+    throw std::invalid_argument("-net " + which + ": expected all, tiny or fastest");
   struct Case {
     std::string name, cfg;
     int size, classes;
@@ -123,4 +125,12 @@ int main(int argc, char** argv) {
     if (std::getenv("DN_PROFILE")) fast.net->print_profile(stdout);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return dn::bench::guarded_main(
+      "bench_train",
+      "usage: bench_train [SHARED] [-batch N] [-iterations N] [-size N] [-net all|tiny|fastest]\n"
+      "  SHARED: the fixtures folder (../shared); DN_PROFILE=1 adds the per-layer breakdown\n",
+      argc, argv, run);
 }

@@ -1,8 +1,12 @@
 #pragma once
 // Shared by the benchmark programs.
+#include <cstdio>
+#include <cstring>
+#include <exception>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "core/error.hpp"
@@ -19,6 +23,27 @@ inline std::string cfg_at_size(const std::string& path, int size) {
   t = std::regex_replace(t, std::regex("\\nwidth=\\d+"), "\nwidth=" + std::to_string(size));
   t = std::regex_replace(t, std::regex("\\nheight=\\d+"), "\nheight=" + std::to_string(size));
   return t;
+}
+
+// main() of a benchmark: -h/--help prints `usage`; an error (a missing file, an unknown option)
+// is one message and exit status 1, never an uncaught exception.
+inline int guarded_main(const char* name, const char* usage, int argc, char** argv, int (*body)(int, char**)) {
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
+      std::printf("%s", usage);
+      return 0;
+    }
+  try {
+    return body(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n%s", name, e.what(), usage);
+    return 1;
+  }
+}
+
+// An argument that looks like an option but is none of the benchmark's.
+inline void reject_option(const char* arg) {
+  if (arg[0] == '-') throw std::invalid_argument(std::string("unknown option ") + arg);
 }
 
 }  // namespace dn::bench
