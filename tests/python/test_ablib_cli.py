@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from . import REPO  # (and tests/python/__init__.py has put scripts/ on sys.path)
-from ablib.cli import QUICK_CFG, parse_args, quick_backbone
+from ablib.cli import QUICK_CFG, QUICK_NET, parse_args, quick_backbone
 from ablib.common import AbError
 from ablib.runner import Progress
 
@@ -119,6 +119,12 @@ class ParseArgs(unittest.TestCase):
                                                                              [1], "quick"))
             self.assertEqual(a.data, os.path.join(bccd, "bccd.data"))
             self.assertTrue(a.quick_backbone)  # starts from the COCO backbone, made by main()
+            self.assertEqual(a.net_keys, QUICK_NET)
+            self.assertIn(("steps", "240,270"), QUICK_NET)
+            a = parse_args(["--quick", "--darknet", self.darknet, "--net", "width=320,decay=0.001"])
+            self.assertEqual(a.net_keys, [kv for kv in QUICK_NET if kv[0] != "width"] + [("width", "320"),
+                                                                                          ("decay", "0.001")])
+            self.assertEqual(parse_args(["--quick", "--cfg", self.cfg, "--darknet", self.darknet]).net_keys, [])
             self.assertFalse(parse_args(["--quick", "--cfg", self.cfg, "--darknet", self.darknet]).quick_backbone)
             self.assertFalse(parse_args(["--quick", "--from", self.darknet, "--darknet", self.darknet]).quick_backbone)
             self.assertFalse(self.args().quick_backbone)
