@@ -62,8 +62,10 @@ int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "-runs") && i + 1 < argc)
       runs = std::atoi(argv[++i]);
-    else
-      dn::bench::reject_option(argv[i]), shared = argv[i];
+    else {
+      dn::bench::reject_option(argv[i]);
+      shared = argv[i];
+    }
   }
   omp_set_num_threads(2);
 #ifdef DN_OPENCV

@@ -82,7 +82,10 @@ int run(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "-iterations") && i + 1 < argc) iterations = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "-size") && i + 1 < argc) size = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "-net") && i + 1 < argc) which = argv[++i];
-    else dn::bench::reject_option(argv[i]), shared = argv[i];
+    else {
+      dn::bench::reject_option(argv[i]);
+      shared = argv[i];
+    }
   }
   if (which != "all" && which != "tiny" && which != "fastest")
     throw std::invalid_argument("-net " + which + ": expected all, tiny or fastest");
