@@ -60,8 +60,8 @@ int run(int argc, char** argv) {
   std::string shared = "../shared";
   int runs = 10;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "-runs") && i + 1 < argc)
-      runs = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "-runs"))
+      runs = dn::bench::positive_int_arg(i, argc, argv);
     else {
       dn::bench::reject_option(argv[i]);
       shared = argv[i];

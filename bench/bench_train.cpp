@@ -78,9 +78,9 @@ int run(int argc, char** argv) {
   int batch = 16, iterations = 3, size = 416;
   std::string which = "all";
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "-batch") && i + 1 < argc) batch = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "-iterations") && i + 1 < argc) iterations = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "-size") && i + 1 < argc) size = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "-batch")) batch = dn::bench::positive_int_arg(i, argc, argv);
+    else if (!std::strcmp(argv[i], "-iterations")) iterations = dn::bench::positive_int_arg(i, argc, argv);
+    else if (!std::strcmp(argv[i], "-size")) size = dn::bench::positive_int_arg(i, argc, argv);
     else if (!std::strcmp(argv[i], "-net") && i + 1 < argc) which = argv[++i];
     else {
       dn::bench::reject_option(argv[i]);

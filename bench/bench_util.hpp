@@ -1,6 +1,8 @@
 #pragma once
 // Shared by the benchmark programs.
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -44,6 +46,19 @@ inline int guarded_main(const char* name, const char* usage, int argc, char** ar
 // An argument that looks like an option but is none of the benchmark's.
 inline void reject_option(const char* arg) {
   if (arg[0] == '-') throw std::invalid_argument(std::string("unknown option ") + arg);
+}
+
+// The value of option argv[i] (argv[i + 1]; i moves past it), which must be a whole number >= 1.
+inline int positive_int_arg(int& i, int argc, char** argv) {
+  const char* flag = argv[i];
+  if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + " needs a value");
+  const char* text = argv[++i];
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end || errno == ERANGE || v < 1 || v > 1000000)
+    throw std::invalid_argument(std::string(flag) + " " + text + ": expected a whole number from 1 to 1000000");
+  return static_cast<int>(v);
 }
 
 }  // namespace dn::bench

@@ -108,51 +108,61 @@ double training_images_per_s(dn::Network& net, int batch, const Options& o, size
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
-    auto next = [&] { return i + 1 < argc ? argv[++i] : ""; };
-    if (!std::strcmp(argv[i], "-size")) o.size = std::atoi(next());
-    else if (!std::strcmp(argv[i], "-batch")) o.batch = std::atoi(next());
-    else if (!std::strcmp(argv[i], "-iterations")) o.iterations = std::atoi(next());
-    else if (!std::strcmp(argv[i], "-runs")) o.runs = std::atoi(next());
+    if (!std::strcmp(argv[i], "-size")) o.size = dn::bench::positive_int_arg(i, argc, argv);
+    else if (!std::strcmp(argv[i], "-batch")) o.batch = dn::bench::positive_int_arg(i, argc, argv);
+    else if (!std::strcmp(argv[i], "-iterations")) o.iterations = dn::bench::positive_int_arg(i, argc, argv);
+    else if (!std::strcmp(argv[i], "-runs")) o.runs = dn::bench::positive_int_arg(i, argc, argv);
     else if (!std::strcmp(argv[i], "-tf32")) o.tf32 = true;
     else if (!std::strcmp(argv[i], "-cublas")) o.cublas = true;
-    else if (!std::strcmp(argv[i], "-nets")) {
+    else if (!std::strcmp(argv[i], "-nets") && i + 1 < argc) {
       o.nets.clear();
-      std::stringstream ss(next());
-      for (std::string n; std::getline(ss, n, ',');) o.nets.push_back(n);
-    } else o.shared = argv[i];
+      std::stringstream ss(argv[++i]);
+      for (std::string n; std::getline(ss, n, ',');) {
+        if (n.empty()) throw std::invalid_argument("-nets: an empty name");
+        o.nets.push_back(n);
+      }
+      if (o.nets.empty()) throw std::invalid_argument("-nets: no network named");
+    } else {
+      dn::bench::reject_option(argv[i]);
+      o.shared = argv[i];
+    }
   }
-  try {
-    if (dn::cuda::visible_devices() == 0) {
-      std::printf("bench_gpu: no CUDA device visible: nothing to measure\n");
-      return 0;
-    }
-    const int dev = dn::cuda::active_device();
-    std::printf("# bench_gpu: %s, %s, %s math, %dx%d\n\n", dn::cuda::device_description(dev).c_str(),
-                o.cublas ? "im2col + cuBLAS" : "cuDNN (if built with CUDNN=1)", o.tf32 ? "TF32" : "FP32", o.size,
-                o.size);
-    std::printf("| network | inference ms (batch 1) | training images/s | mini-batch | device memory (training) |\n");
-    std::printf("|---|---|---|---|---|\n");
+  if (dn::cuda::visible_devices() == 0) {
+    std::printf("bench_gpu: no CUDA device visible: nothing to measure\n");
+    return 0;
+  }
+  const int dev = dn::cuda::active_device();
+  std::printf("# bench_gpu: %s, %s, %s math, %dx%d\n\n", dn::cuda::device_description(dev).c_str(),
+              o.cublas ? "im2col + cuBLAS" : "cuDNN (if built with CUDNN=1)", o.tf32 ? "TF32" : "FP32", o.size,
+              o.size);
+  std::printf("| network | inference ms (batch 1) | training images/s | mini-batch | device memory (training) |\n");
+  std::printf("|---|---|---|---|---|\n");
+  std::fflush(stdout);
+  for (const std::string& name : o.nets) {
+    const std::string path = o.shared + "/darknet-cfg/" + name + ".cfg";
+    auto net = dn::build_network(dn::parse_cfg_text(cfg_at_size(path, o.size), name + ".cfg"), 1);
+    dn::init_network_weights(*net, 1);
+    const double ms = inference_ms(*net, o);
+    double ips = 0;
+    size_t bytes = 0;
+    int batch = o.batch;
+    for (; batch >= 1; batch /= 2)
+      if ((ips = training_images_per_s(*net, batch, o, &bytes)) > 0) break;
+    std::printf("| %s | %.2f | %.1f | %d | %.1f GiB |\n", name.c_str(), ms, ips, std::max(batch, 0),
+                bytes / (1024.0 * 1024.0 * 1024.0));
     std::fflush(stdout);
-    for (const std::string& name : o.nets) {
-      const std::string path = o.shared + "/darknet-cfg/" + name + ".cfg";
-      auto net = dn::build_network(dn::parse_cfg_text(cfg_at_size(path, o.size), name + ".cfg"), 1);
-      dn::init_network_weights(*net, 1);
-      const double ms = inference_ms(*net, o);
-      double ips = 0;
-      size_t bytes = 0;
-      int batch = o.batch;
-      for (; batch >= 1; batch /= 2)
-        if ((ips = training_images_per_s(*net, batch, o, &bytes)) > 0) break;
-      std::printf("| %s | %.2f | %.1f | %d | %.1f GiB |\n", name.c_str(), ms, ips, std::max(batch, 0),
-                  bytes / (1024.0 * 1024.0 * 1024.0));
-      std::fflush(stdout);
-    }
-  } catch (const dn::Error& e) {
-    std::fprintf(stderr, "bench_gpu: %s\n", e.what());
-    return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return dn::bench::guarded_main(
+      "bench_gpu",
+      "usage: bench_gpu [SHARED] [-size 416] [-batch 64] [-iterations 10] [-runs 50] [-tf32] [-cublas]\n"
+      "                 [-nets yolov3-tiny,yolov3]\n"
+      "  SHARED: the fixtures folder (../shared); -nets: cfgs of SHARED/darknet-cfg\n",
+      argc, argv, run);
 }
