@@ -137,6 +137,35 @@ def resumed_lines(folder, rows):
     return lines
 
 
+def provenance_lines(folder, rows):
+    """Which darknet binary trained which runs (run.json's `darknet`: binary sha256, commit, CPU),
+    with their training hours (results.csv's train_seconds), and the total. None for a study whose
+    run.json files predate the record."""
+    groups = {}  # binary sha256 -> [commits, cpus, runs, seconds]
+    for r in rows:
+        rj = os.path.join(run_dir(folder, r["variant"], r["seed"]), "run.json")
+        dk = (read_json(rj) if os.path.exists(rj) else {}).get("darknet") or {}
+        key = dk.get("binary_sha256", "")[:12] or "?"
+        g = groups.setdefault(key, [[], [], [], 0.0])
+        for i, v in ((0, dk.get("commit", "?") + ("+dirty" if dk.get("dirty") else "")), (1, dk.get("cpu", "?"))):
+            if v not in g[i]:
+                g[i].append(v)
+        g[2].append("%s s%d" % (r["variant"], r["seed"]))
+        secs = r.get("train_seconds", float("nan"))
+        g[3] += 0.0 if math.isnan(secs) else secs
+    if not groups or list(groups) == ["?"]:
+        return []
+    total = sum(g[3] for g in groups.values())
+    lines = ["- training: %d run%s, %.1f h of wall clock in all (train_seconds; runs that shared the cores "
+             "took longer)" % (len(rows), "" if len(rows) == 1 else "s", total / 3600)]
+    for key, (commits, cpus, runs, secs) in groups.items():
+        who = ("binary %s (darknet %s; %s)" % (key, ", ".join(commits), ", ".join(cpus)) if key != "?"
+               else "a binary run.json does not record")
+        lines.append("- trained by %s: %d run%s, %.1f h: %s" % (who, len(runs), "" if len(runs) == 1 else "s",
+                                                              secs / 3600, ", ".join(runs)))
+    return lines
+
+
 def write_report(folder, failed=()):
     """Regenerates table.md, map.png and loss.png of a study folder from its results.csv (and the
     train logs under runs/ for loss.png). Returns the table text."""
@@ -149,7 +178,7 @@ def write_report(folder, failed=()):
     if name == "finetune":
         name = os.path.basename(os.path.dirname(os.path.normpath(folder))) + " (fine-tuning)"
     title = "Loss A/B: " + name
-    meta = study_meta_lines(study) + resumed_lines(folder, rows)
+    meta = study_meta_lines(study) + resumed_lines(folder, rows) + provenance_lines(folder, rows)
     table = make_table(rows, names, title, meta, baseline, failed)
     write_atomic(os.path.join(folder, "table.md"), table)
     if rows:

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 
 from . import SCRIPTS
-from ablib.report import fmt, fmt_signed, make_table, resumed_lines, study_meta_lines
+from ablib.report import fmt, fmt_signed, make_table, provenance_lines, resumed_lines, study_meta_lines
 
 COLS = ("map50", "map50_95", "ece", "ece_top", "ap_A", "train_seconds")
 
@@ -154,6 +154,28 @@ class SettingsLines(unittest.TestCase):
                 "- interrupted and resumed exactly (same weights as one straight run): bce seed 1",
                 "- interrupted and resumed with the momentum reset (not the exact paired run): focal seed 1"])
             self.assertEqual(resumed_lines(d, rows[1:2]), [])
+
+
+    def test_provenance(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = {"binary_sha256": "aaaaaaaaaaaa1111", "commit": "c1", "dirty": False, "cpu": "EPYC"}
+            for run, dk in (("bce_s1", a), ("focal_s1", dict(a, commit="c2")),
+                            ("bce_s2", {"binary_sha256": "bbbbbbbbbbbb2222", "commit": "c3", "dirty": True,
+                                        "cpu": "Xeon"}), ("focal_s2", None)):
+                os.makedirs(os.path.join(d, "runs", run))
+                with open(os.path.join(d, "runs", run, "run.json"), "w") as f:
+                    json.dump({"darknet": dk} if dk else {}, f)
+            rows = [row("bce", 1), row("bce", 2), row("focal", 1), row("focal", 2), row("mfocal", 1)]
+            for r, secs in zip(rows, (3600, 1800, 5400, 360, float("nan"))):  # mfocal_s1: no folder
+                r["train_seconds"] = secs
+            self.assertEqual(provenance_lines(d, rows), [
+                "- training: 5 runs, 3.1 h of wall clock in all (train_seconds; runs that shared the cores took "
+                "longer)",
+                "- trained by binary aaaaaaaaaaaa (darknet c1, c2; EPYC): 2 runs, 2.5 h: bce s1, focal s1",
+                "- trained by binary bbbbbbbbbbbb (darknet c3+dirty; Xeon): 1 run, 0.5 h: bce s2",
+                "- trained by a binary run.json does not record: 2 runs, 0.1 h: focal s2, mfocal s1"])
+            # the first edition's runs: no record at all, no lines
+            self.assertEqual(provenance_lines(d, [row("focal", 2, 0, 0, 0, 0, 0, 60)]), [])
 
 
 class LazyMatplotlib(unittest.TestCase):
