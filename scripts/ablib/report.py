@@ -147,7 +147,8 @@ def provenance_lines(folder, rows):
         dk = (read_json(rj) if os.path.exists(rj) else {}).get("darknet") or {}
         key = dk.get("binary_sha256", "")[:12] or "?"
         g = groups.setdefault(key, [[], [], [], 0.0])
-        for i, v in ((0, dk.get("commit", "?") + ("+dirty" if dk.get("dirty") else "")), (1, dk.get("cpu", "?"))):
+        cpu = dk.get("cpu", "?") + (", %d threads" % dk["threads"] if dk.get("threads") else "")
+        for i, v in ((0, dk.get("commit", "?") + ("+dirty" if dk.get("dirty") else "")), (1, cpu)):
             if v not in g[i]:
                 g[i].append(v)
         g[2].append("%s s%d" % (r["variant"], r["seed"]))

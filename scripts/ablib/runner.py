@@ -15,6 +15,14 @@ from .report import write_report
 from .results import row_from_run, write_csv
 
 
+def omp_threads():
+    """The OpenMP threads darknet will train with (OMP_NUM_THREADS, else the CPUs this process may
+    use): trained weights depend on it, through the order of the threads' sums."""
+    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
 class Progress:
     """Estimates the time left from the training speed seen so far."""
 
@@ -415,7 +423,7 @@ class Study:
             os.replace(copy + ".part", copy)
         self.darknet = copy
         self.provenance = {"commit": commit, "dirty": dirty, "binary_sha256": bsha, "cpu": cpu,
-                           "conv": os.environ.get("DN_CONV") or "default"}
+                           "conv": os.environ.get("DN_CONV") or "default", "threads": omp_threads()}
         log("darknet: %s (commit %s%s, %s)" % (copy, commit, ", with uncommitted changes" if dirty else "", cpu))
 
     def collect(self):

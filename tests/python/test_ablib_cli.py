@@ -12,7 +12,7 @@ import unittest
 from . import REPO  # (and tests/python/__init__.py has put scripts/ on sys.path)
 from ablib.cli import QUICK_CFG, QUICK_NET, parse_args, quick_backbone
 from ablib.common import AbError
-from ablib.runner import Progress
+from ablib.runner import Progress, omp_threads
 
 COMMAND = os.path.join(REPO, "scripts", "ab_losses")
 
@@ -186,6 +186,20 @@ class Command(unittest.TestCase):
             r = self.run_command("--report", d)
             self.assertEqual((r.returncode, r.stdout), (2, ""))
             self.assertEqual(r.stderr, "ab_losses: error: %s/results.csv: no such file\n" % d)
+
+
+class OmpThreads(unittest.TestCase):
+    def test_env_then_cpus(self):
+        saved = os.environ.pop("OMP_NUM_THREADS", None)
+        try:
+            self.assertEqual(omp_threads(), len(os.sched_getaffinity(0)))
+            for env, want in (("3", 3), ("4,2", 4), ("0", None), ("x", None)):
+                os.environ["OMP_NUM_THREADS"] = env
+                self.assertEqual(omp_threads(), want or len(os.sched_getaffinity(0)), env)
+        finally:
+            os.environ.pop("OMP_NUM_THREADS", None)
+            if saved is not None:
+                os.environ["OMP_NUM_THREADS"] = saved
 
 
 class ProgressEstimate(unittest.TestCase):

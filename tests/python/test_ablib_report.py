@@ -161,7 +161,7 @@ class SettingsLines(unittest.TestCase):
             a = {"binary_sha256": "aaaaaaaaaaaa1111", "commit": "c1", "dirty": False, "cpu": "EPYC"}
             for run, dk in (("bce_s1", a), ("focal_s1", dict(a, commit="c2")),
                             ("bce_s2", {"binary_sha256": "bbbbbbbbbbbb2222", "commit": "c3", "dirty": True,
-                                        "cpu": "Xeon"}), ("focal_s2", None)):
+                                        "cpu": "Xeon", "threads": 8}), ("focal_s2", None)):
                 os.makedirs(os.path.join(d, "runs", run))
                 with open(os.path.join(d, "runs", run, "run.json"), "w") as f:
                     json.dump({"darknet": dk} if dk else {}, f)
@@ -172,7 +172,7 @@ class SettingsLines(unittest.TestCase):
                 "- training: 5 runs, 3.1 h of wall clock in all (train_seconds; runs that shared the cores took "
                 "longer)",
                 "- trained by binary aaaaaaaaaaaa (darknet c1, c2; EPYC): 2 runs, 2.5 h: bce s1, focal s1",
-                "- trained by binary bbbbbbbbbbbb (darknet c3+dirty; Xeon): 1 run, 0.5 h: bce s2",
+                "- trained by binary bbbbbbbbbbbb (darknet c3+dirty; Xeon, 8 threads): 1 run, 0.5 h: bce s2",
                 "- trained by a binary run.json does not record: 2 runs, 0.1 h: focal s2, mfocal s1"])
             # the first edition's runs: no record at all, no lines
             self.assertEqual(provenance_lines(d, [row("focal", 2, 0, 0, 0, 0, 0, 60)]), [])
