@@ -11,6 +11,7 @@ The paths, oldest first:
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 
@@ -45,16 +46,21 @@ def build_old(work, tag, commit):
     d = os.path.join(work, tag)
     binary = os.path.join(d, "build", "darknet")
     stamp = os.path.join(d, "COMMIT")
-    if os.path.exists(binary) and os.path.exists(stamp) and open(stamp).read().strip() == sha:
-        return binary
+    if os.path.exists(binary) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read().strip() == sha:
+                return binary
     log("building darknet at %s (%s) in %s" % (commit, sha[:12], d))
-    subprocess.run(["rm", "-rf", d], check=True)
+    shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    steps = [["sh", "-c", "git -C '%s' archive %s | tar -x -C '%s'" % (REPO, sha, d)],
-             ["cmake", "-S", d, "-B", os.path.join(d, "build"), "-DCMAKE_BUILD_TYPE=Release", "-DOPENCV=OFF"],
-             ["cmake", "--build", os.path.join(d, "build"), "--target", "darknet", "-j2"]]
     with open(os.path.join(work, tag + "-build.log"), "w") as out:
-        for cmd in steps:
+        archive = subprocess.Popen(["git", "-C", REPO, "archive", sha], stdout=subprocess.PIPE, stderr=out)
+        untar = subprocess.run(["tar", "-x", "-C", d], stdin=archive.stdout, stdout=out, stderr=subprocess.STDOUT)
+        archive.stdout.close()
+        if archive.wait() != 0 or untar.returncode != 0:
+            raise AbError("extracting %s into %s failed; see %s" % (commit, d, out.name))
+        for cmd in (["cmake", "-S", d, "-B", os.path.join(d, "build"), "-DCMAKE_BUILD_TYPE=Release", "-DOPENCV=OFF"],
+                    ["cmake", "--build", os.path.join(d, "build"), "--target", "darknet", "-j2"]):
             if subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
                 raise AbError("building %s failed at `%s`; see %s" % (commit, " ".join(cmd), out.name))
     write_atomic(stamp, sha + "\n")
