@@ -17,11 +17,10 @@ import sys
 
 from .common import REPO, AbError, log, read_json, write_atomic
 from .cfgedit import line_key, read_cfg_lines, section_spans
-from .results import read_csv, variant_order
+from .results import fmt_csv, read_csv, variant_order
 from .stats import mean_sd
 
-OLD_PATHS = [("first", "bd36aa0^", "the first edition's path (old NMS, COCO matching)"),
-             ("old_nms", "e20623f^", "Darknet's matching, old NMS")]
+OLD_PATHS = [("first", "bd36aa0^"), ("old_nms", "e20623f^")]  # (tag, commit): the module's docstring
 PATHS = [p[0] for p in OLD_PATHS] + ["now"]
 
 # [yolo] keys of training only that the old binaries refuse by name; inference does not read them.
@@ -113,7 +112,7 @@ def csv_text(rows):
     cols = list(rows[0].keys()) if rows else ["variant", "seed"]
     out = [",".join(cols)]
     for r in rows:
-        out.append(",".join("%.6f" % r[c] if isinstance(r[c], float) else str(r[c]) for c in cols))
+        out.append(",".join(str(fmt_csv(r[c])) for c in cols))
     return "\n".join(out) + "\n"
 
 
@@ -140,7 +139,7 @@ def main(argv):
     ap.add_argument("--work", default="/tmp/dn-old-path", help="where the old binaries and their map.json go")
     a = ap.parse_args(argv)
     try:
-        binaries = {tag: build_old(a.work, tag, commit) for tag, commit, _ in OLD_PATHS}
+        binaries = {tag: build_old(a.work, tag, commit) for tag, commit in OLD_PATHS}
         for study in a.studies:
             runs = kept_runs(study)
             if not runs:
@@ -152,7 +151,7 @@ def main(argv):
                 os.makedirs(os.path.dirname(cfg), exist_ok=True)
                 write_atomic(cfg, eval_cfg_text(read_cfg_lines(os.path.join(study, "cfg", variant + ".cfg"))))
                 maps = {"now": read_json(os.path.join(rd, "map.json"))}
-                for tag, _, _ in OLD_PATHS:
+                for tag, _ in OLD_PATHS:
                     maps[tag] = evaluate(binaries[tag], rd, cfg, w,
                                          os.path.join(a.work, "json", tag, name, os.path.basename(rd) + ".json"))
                 log("%s %s s%d: mAP@.5 %.4f (first) %.4f (old NMS) %.4f (now)" % (

@@ -118,12 +118,17 @@ def study_meta_lines(study):
     return lines
 
 
+def run_info(folder, r):
+    """The run.json of a results.csv row's run ({} when it has none)."""
+    rj = os.path.join(run_dir(folder, r["variant"], r["seed"]), "run.json")
+    return read_json(rj) if os.path.exists(rj) else {}
+
+
 def resumed_lines(folder, rows):
     """Which runs were trained in more than one piece (interrupted, then resumed)."""
     exact, inexact = [], []
     for r in rows:
-        rj = os.path.join(run_dir(folder, r["variant"], r["seed"]), "run.json")
-        info = read_json(rj) if os.path.exists(rj) else {}
+        info = run_info(folder, r)
         if info.get("inexact_resume"):
             inexact.append("%s seed %d" % (r["variant"], r["seed"]))
         elif info.get("training_segments", 1) > 1:
@@ -143,8 +148,7 @@ def provenance_lines(folder, rows):
     run.json files predate the record."""
     groups = {}  # binary sha256 -> [commits, cpus, runs, seconds]
     for r in rows:
-        rj = os.path.join(run_dir(folder, r["variant"], r["seed"]), "run.json")
-        dk = (read_json(rj) if os.path.exists(rj) else {}).get("darknet") or {}
+        dk = run_info(folder, r).get("darknet") or {}
         key = dk.get("binary_sha256", "")[:12] or "?"
         g = groups.setdefault(key, [[], [], [], 0.0])
         cpu = dk.get("cpu", "?") + (", %d threads" % dk["threads"] if dk.get("threads") else "")

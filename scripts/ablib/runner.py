@@ -23,6 +23,7 @@ def omp_threads():
         return int(env)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
+
 class Progress:
     """Estimates the time left from the training speed seen so far."""
 

@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 # (tests/python/__init__.py has put scripts/ on sys.path)
-from ablib.common import AbError, read_json, write_json
+from ablib.common import AbError
 from ablib.oldpath import PATHS, csv_text, eval_cfg_text, evaluate, kept_runs, row_of, summary
 
 CFG = ["[net]", "iou_thresh=0.3", "[convolutional]", "filters=24", "[yolo]", "mask=0,1,2", " iou_loss = ciou",

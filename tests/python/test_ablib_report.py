@@ -155,7 +155,6 @@ class SettingsLines(unittest.TestCase):
                 "- interrupted and resumed with the momentum reset (not the exact paired run): focal seed 1"])
             self.assertEqual(resumed_lines(d, rows[1:2]), [])
 
-
     def test_provenance(self):
         with tempfile.TemporaryDirectory() as d:
             a = {"binary_sha256": "aaaaaaaaaaaa1111", "commit": "c1", "dirty": False, "cpu": "EPYC"}
