@@ -81,7 +81,7 @@ int run(int argc, char** argv) {
     if (!std::strcmp(argv[i], "-batch")) batch = dn::bench::positive_int_arg(i, argc, argv);
     else if (!std::strcmp(argv[i], "-iterations")) iterations = dn::bench::positive_int_arg(i, argc, argv);
     else if (!std::strcmp(argv[i], "-size")) size = dn::bench::positive_int_arg(i, argc, argv);
-    else if (!std::strcmp(argv[i], "-net") && i + 1 < argc) which = argv[++i];
+    else if (!std::strcmp(argv[i], "-net")) which = dn::bench::option_value(i, argc, argv);
     else {
       dn::bench::reject_option(argv[i]);
       shared = argv[i];

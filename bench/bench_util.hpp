@@ -48,11 +48,16 @@ inline void reject_option(const char* arg) {
   if (arg[0] == '-') throw std::invalid_argument(std::string("unknown option ") + arg);
 }
 
-// The value of option argv[i] (argv[i + 1]; i moves past it), which must be a whole number >= 1.
+// The value of option argv[i] (argv[i + 1]; i moves past it); a missing one is named.
+inline const char* option_value(int& i, int argc, char** argv) {
+  if (i + 1 >= argc) throw std::invalid_argument(std::string(argv[i]) + " needs a value");
+  return argv[++i];
+}
+
+// option_value, which must be a whole number from 1 to 1000000.
 inline int positive_int_arg(int& i, int argc, char** argv) {
   const char* flag = argv[i];
-  if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + " needs a value");
-  const char* text = argv[++i];
+  const char* text = option_value(i, argc, argv);
   char* end = nullptr;
   errno = 0;
   const long v = std::strtol(text, &end, 10);

@@ -31,14 +31,16 @@ for b in "$@"; do
       expect 1 "bench_train: -net x: expected all, tiny or fastest" "$b" -net x
       expect 1 "bench_train: -batch 0: expected a whole number from 1 to 1000000" "$b" -batch 0
       expect 1 "bench_train: -iterations 3x: expected a whole number" "$b" -iterations 3x
-      expect 1 "bench_train: -size needs a value" "$b" -size ;;
+      expect 1 "bench_train: -size needs a value" "$b" -size
+      expect 1 "bench_train: -net needs a value" "$b" -net ;;
     bench_inference)
       expect 1 "bench_inference: -runs -3: expected a whole number" "$b" -runs -3
       expect 1 "bench_inference: -runs 99999999999: expected a whole number" "$b" -runs 99999999999 ;;
     bench_gpu)
       expect 1 "bench_gpu: -batch 0: expected a whole number" "$b" -batch 0
       expect 1 "bench_gpu: -nets: an empty name" "$b" -nets yolov3,,x
-      expect 1 "bench_gpu: -runs needs a value" "$b" -runs ;;
+      expect 1 "bench_gpu: -runs needs a value" "$b" -runs
+      expect 1 "bench_gpu: -nets needs a value" "$b" -nets ;;
   esac
   [ "$n" = bench_gpu ] || expect 1 "$n: $T/none/darknet-cfg/yolov3-tiny.cfg: cannot open the cfg" "$b" "$T/none"
 done

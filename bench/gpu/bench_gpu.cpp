@@ -117,9 +117,9 @@ int run(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "-runs")) o.runs = dn::bench::positive_int_arg(i, argc, argv);
     else if (!std::strcmp(argv[i], "-tf32")) o.tf32 = true;
     else if (!std::strcmp(argv[i], "-cublas")) o.cublas = true;
-    else if (!std::strcmp(argv[i], "-nets") && i + 1 < argc) {
+    else if (!std::strcmp(argv[i], "-nets")) {
       o.nets.clear();
-      std::stringstream ss(argv[++i]);
+      std::stringstream ss(dn::bench::option_value(i, argc, argv));
       for (std::string n; std::getline(ss, n, ',');) {
         if (n.empty()) throw std::invalid_argument("-nets: an empty name");
         o.nets.push_back(n);
