@@ -1,9 +1,9 @@
 #!/bin/sh
 # docs/results.md quotes the loss A/B studies' tables. This checks that they are what
 # `scripts/ab_losses --report` makes of the committed results: the report of every study below
-# is regenerated in a temporary copy from its results.csv, and every table row of the regenerated
-# table.md must appear in docs/results.md, verbatim. The studies: the first edition (results/bccd
-# and its fine-tuning) and the finished parts of the second (results/bccd-scratch/finetune).
+# is regenerated in a temporary copy from its results.csv, and every table of the regenerated
+# table.md must appear in docs/results.md verbatim and whole (header, separator and rows as
+# consecutive lines). The studies: the first edition (results/bccd and its fine-tuning) and the finished parts of the second (results/bccd-scratch/finetune).
 # A study whose runs are still being added is not quoted (its rows change with every run).
 #
 #   tests/results_doc.sh            (ctest: results_doc)
@@ -31,12 +31,36 @@ for st in $STUDIES; do
     for f in run.json map.json train.log; do [ ! -f "$r/$f" ] || cp "$r/$f" "$C/runs/$n/"; done
   done
   "$ROOT/scripts/ab_losses" --report "$C" > "$T/report.log" 2>&1 || { cat "$T/report.log"; fail "--report $S failed"; }
-  grep '^| ' "$C/table.md" > "$T/rows"
-  [ -s "$T/rows" ] || fail "the regenerated table of $S has no rows"
-  while IFS= read -r line; do
-    grep -qxF -- "$line" "$DOC" || fail "docs/results.md lacks this row of the table regenerated from $S/results.csv:
-$line"
-    checked=$((checked + 1))
-  done < "$T/rows"
+  # every table of the regenerated table.md (header, separator, rows: a run of lines starting
+  # with '|') must appear in the doc as the same run of consecutive lines, so that a quoted table
+  # is whole and renders as one table
+  n=$(/usr/bin/python3 - "$C/table.md" "$DOC" <<'PY'
+import sys
+def tables(lines):
+    out, cur = [], []
+    for l in lines + [""]:
+        if l.startswith("|"):
+            cur.append(l)
+        elif cur:
+            out.append(cur)
+            cur = []
+    return out
+gen = open(sys.argv[1], encoding="utf-8").read().splitlines()
+doc = open(sys.argv[2], encoding="utf-8").read().splitlines()
+found = tables(gen)
+if not found:
+    sys.exit("the regenerated table.md has no table")
+rows = 0
+for t in found:
+    if not any(doc[i:i + len(t)] == t for i in range(len(doc) - len(t) + 1)):
+        missing = [l for l in t if l not in doc]
+        sys.exit("docs/results.md lacks this table (header, separator and rows, consecutive)%s:\n%s"
+                 % (" (rows missing: %d)" % len(missing) if missing else " (its rows are there, not together)",
+                    "\n".join(t)))
+    rows += len(t)
+print(rows)
+PY
+) || fail "$S"
+  checked=$((checked + n))
 done
 echo "results_doc: ok ($checked table rows of docs/results.md match the regenerated tables)"
