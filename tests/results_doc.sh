@@ -3,7 +3,8 @@
 # `scripts/ab_losses --report` makes of the committed results: the report of every study below
 # is regenerated in a temporary copy from its results.csv, and every table of the regenerated
 # table.md must appear in docs/results.md verbatim and whole (header, separator and rows as
-# consecutive lines). The studies: the first edition (results/bccd and its fine-tuning) and the finished parts of the second (results/bccd-scratch/finetune).
+# consecutive lines). The studies: the first edition (results/bccd and its fine-tuning) and the
+# finished parts of the second (results/bccd-scratch/finetune).
 # A study whose runs are still being added is not quoted (its rows change with every run).
 #
 #   tests/results_doc.sh            (ctest: results_doc)
