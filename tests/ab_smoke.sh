@@ -62,7 +62,7 @@ grep -q '^\[run 4/4\] mfocal seed 2: training, ~.* left (est.) (iteration 2/3, a
 
 # results.csv and table.md: every variant and seed, numbers in [0, 1].
 "$PY" - "$S" <<'EOF' || fail "results.csv / table.md check"
-import csv, math, os, sys
+import csv, json, math, os, sys
 S = sys.argv[1]
 rows = list(csv.DictReader(open(os.path.join(S, "results.csv"))))
 cols = list(rows[0].keys()) if rows else []
@@ -92,6 +92,12 @@ diff = row("| mfocal | 2 | ")  # the difference row (pairs = 2)
 assert len(diff) == 2, "expected a per-variant row and a difference row for mfocal"
 assert "[" in diff[1] and "]" in diff[1], "the difference row has no interval: " + diff[1]
 assert "Method:" in table and "t(0.975, n−1)" in table, "table.md does not state its method"
+# the reliability numbers: per variant its detections (both seeds' map.json) and 10 score bins
+rel = lines[lines.index("## Reliability: true positives per score bin, seeds pooled"):]
+for v in ("bce", "mfocal"):
+    cells = [c.strip() for c in [l for l in rel if l.startswith("| %s | " % v)][0].strip("|").split("|")]
+    n = sum(int(b["count"]) for s in (1, 2) for b in json.load(open(os.path.join(S, "runs", "%s_s%d" % (v, s), "map.json")))["calibration"])
+    assert len(cells) == 12 and int(cells[1]) == n, "reliability row of %s: %s (map.json count %d)" % (v, cells, n)
 for p in ("map.png", "loss.png", "reliability.png"):
     assert open(os.path.join(S, p), "rb").read(8) == b"\x89PNG\r\n\x1a\n", p + " is not a PNG"
 print("results.csv and table.md: ok")

@@ -174,7 +174,7 @@ def main(argv):
                 raise AbError("%s: no such file" % os.path.join(a.report, "results.csv"))
         for f in folders:
             print(write_report(f))
-            log("wrote %s/table.md, map.png, loss.png" % f)
+            log("wrote %s/table.md, map.png, reliability.png, loss.png" % f)
         return 0
     folder = os.path.join(a.results, a.name)
     if a.finetune:
@@ -186,7 +186,7 @@ def main(argv):
     table, failed = study.run()
     print()
     print(table)
-    log("%s: table.md, results.csv, map.png, loss.png (%.1f min this session)" % (folder,(time.monotonic() - t0) / 60))
+    log("%s: table.md, results.csv, map.png, reliability.png, loss.png (%.1f min this session)" % (folder,(time.monotonic() - t0) / 60))
     if failed:
         log("%d run(s) failed: %s; rerun to retry them" % (len(failed), ", ".join(failed)))
         return 1

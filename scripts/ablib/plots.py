@@ -4,9 +4,9 @@ is drawn."""
 import math
 import os
 
-from .common import read_json, run_dir
+from .common import run_dir
 from .darknet import iteration_point
-from .results import MAIN_METRICS, variant_order
+from .results import MAIN_METRICS, pooled_calibration, variant_order
 from .stats import mean_sd
 
 
@@ -51,26 +51,14 @@ def plot_reliability(folder, rows, path, title):
     """Reliability diagram: per variant, the accuracy of the detections in each confidence bin
     against their mean confidence, pooled over the variant's seeds (runs/*/map.json). Returns False
     when no map.json is there."""
-    variants, pooled = [], {}
-    for r in rows:
-        mp = os.path.join(run_dir(folder, r["variant"], r["seed"]), "map.json")
-        if not os.path.exists(mp):
-            continue
-        bins = read_json(mp).get("calibration") or []
-        if r["variant"] not in pooled:
-            variants.append(r["variant"])
-            pooled[r["variant"]] = [[0, 0.0, 0.0] for _ in bins]  # count, sum conf, sum acc
-        for acc, b in zip(pooled[r["variant"]], bins):
-            acc[0] += b["count"]
-            acc[1] += b["count"] * b["confidence"]
-            acc[2] += b["count"] * b["accuracy"]
-    if not variants:
+    pooled = pooled_calibration(folder, rows)
+    if not pooled:
         return False
     plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 5.2))
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="calibrated")
-    for i, v in enumerate(variants):
-        pts = [(c / n, a / n, n) for n, c, a in pooled[v] if n > 0]
+    for i, (v, bins) in enumerate(pooled.items()):
+        pts = [(c, a) for n, c, a in bins if n > 0]
         if not pts:
             continue
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color="C%d" % (i % 10), label=v)

@@ -5,7 +5,7 @@ import os
 
 from .common import log, read_json, run_dir, write_atomic
 from .plots import plot_loss, plot_map, plot_reliability, read_loss_curve
-from .results import MAIN_METRICS, read_csv, variant_order
+from .results import MAIN_METRICS, pooled_calibration, read_csv, variant_order
 from .stats import mean_sd, paired_ci
 
 
@@ -26,7 +26,7 @@ def comparisons_line(intervals, excluding):
     return line + " A single interval that excludes 0 among many is weak evidence."
 
 
-def make_table(rows, names, title, meta_lines, baseline, failed=()):
+def make_table(rows, names, title, meta_lines, baseline, failed=(), calibration=None):
     variants = variant_order(rows)
     metrics = MAIN_METRICS + [("ap_" + n, "AP " + n) for n in names]
     by = {v: {r["seed"]: r for r in rows if r["variant"] == v} for v in variants}
@@ -86,10 +86,32 @@ def make_table(rows, names, title, meta_lines, baseline, failed=()):
             "with one seed there is no interval (n/a). mAP and AP: higher is better; ECE (expected "
             "calibration error, 10 bins): lower is better. The intervals are per comparison, not corrected "
             "for the number of variants and metrics." % baseline)
+    if calibration:
+        out.append("")
+        out += reliability_lines(calibration)
     if failed:
         out.append("")
         out.append("Failed runs (not in the tables; rerun to retry): " + ", ".join(failed) + ".")
     return "\n".join(out) + "\n"
+
+
+def reliability_lines(calibration):
+    """The reliability diagram's numbers (reliability.png): per variant and score bin, the share of
+    the detections that are true positives, at the bin's mean score; calibration as
+    pooled_calibration returns it."""
+    nbins = max(len(bins) for bins in calibration.values())
+    edge = lambda i: ("%.2f" % (i / nbins)).rstrip("0").rstrip(".").lstrip("0") or "0"
+    out = ["## Reliability: true positives per score bin, seeds pooled", "",
+           "| variant | detections | " + " | ".join("%s-%s" % (edge(i), edge(i + 1)) for i in range(nbins)) + " |",
+           "|---|---|" + "---|" * nbins]
+    for v, bins in calibration.items():
+        cells = ["—" if not n else "%.0f%% at %s" % (100 * a, ("%.2f" % c).lstrip("0")) for n, c, a in bins]
+        cells += ["—"] * (nbins - len(bins))
+        out.append("| %s | %d | %s |" % (v, sum(b[0] for b in bins), " | ".join(cells)))
+    out += ["", "Each cell: of the detections whose score falls in the bin (every detection `detector map` keeps, "
+            "above .005, all seeds of the variant), the share that are true positives (IoU .5), at their mean "
+            "score; a calibrated model's share equals its score. reliability.png draws the same numbers."]
+    return out
 
 
 def study_meta_lines(study):
@@ -172,8 +194,9 @@ def provenance_lines(folder, rows):
 
 
 def write_report(folder, failed=()):
-    """Regenerates table.md, map.png and loss.png of a study folder from its results.csv (and the
-    train logs under runs/ for loss.png). Returns the table text."""
+    """Regenerates table.md, map.png, reliability.png and loss.png of a study folder from its
+    results.csv (runs/*/map.json for the reliability numbers, the train logs under runs/ for
+    loss.png). Returns the table text."""
     rows, names = read_csv(os.path.join(folder, "results.csv"))
     study_path = os.path.join(folder, "study.json")
     study = read_json(study_path) if os.path.exists(study_path) else None
@@ -184,7 +207,7 @@ def write_report(folder, failed=()):
         name = os.path.basename(os.path.dirname(os.path.normpath(folder))) + " (fine-tuning)"
     title = "Loss A/B: " + name
     meta = study_meta_lines(study) + resumed_lines(folder, rows) + provenance_lines(folder, rows)
-    table = make_table(rows, names, title, meta, baseline, failed)
+    table = make_table(rows, names, title, meta, baseline, failed, pooled_calibration(folder, rows))
     write_atomic(os.path.join(folder, "table.md"), table)
     if rows:
         plot_map(rows, os.path.join(folder, "map.png"), title)

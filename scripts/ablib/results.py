@@ -3,7 +3,7 @@
 import csv
 import os
 
-from .common import AbError
+from .common import AbError, read_json, run_dir
 from .stats import ece_top
 
 # The metrics of the table: (csv column, label).
@@ -73,3 +73,21 @@ def read_csv(path):
             rows.append(out)
     names = [c[3:] for c in cols if c.startswith("ap_")]
     return rows, names
+
+
+def pooled_calibration(folder, rows):
+    """Each variant's calibration bins (`detector map`'s, in runs/*/map.json) pooled over its seeds:
+    {variant: [(count, mean confidence, accuracy), ...]} in the order of rows, the mean and the
+    accuracy None for an empty bin. Runs without a map.json are left out; {} when none has one."""
+    pooled = {}
+    for r in rows:
+        mp = os.path.join(run_dir(folder, r["variant"], r["seed"]), "map.json")
+        if not os.path.exists(mp):
+            continue
+        bins = read_json(mp).get("calibration") or []
+        sums = pooled.setdefault(r["variant"], [[0, 0.0, 0.0] for _ in bins])  # count, sum conf, sum acc
+        for acc, b in zip(sums, bins):
+            acc[0] += b["count"]
+            acc[1] += b["count"] * b["confidence"]
+            acc[2] += b["count"] * b["accuracy"]
+    return {v: [(n, c / n, a / n) if n else (0, None, None) for n, c, a in sums] for v, sums in pooled.items()}

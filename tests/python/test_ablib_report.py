@@ -8,7 +8,8 @@ import tempfile
 import unittest
 
 from . import SCRIPTS
-from ablib.report import fmt, fmt_signed, make_table, provenance_lines, resumed_lines, study_meta_lines
+from ablib.report import (fmt, fmt_signed, make_table, provenance_lines, reliability_lines, resumed_lines,
+                          study_meta_lines)
 
 COLS = ("map50", "map50_95", "ece", "ece_top", "ap_A", "train_seconds")
 
@@ -115,6 +116,32 @@ class Table(unittest.TestCase):
         table = make_table([], [], "t", [], "bce")
         self.assertIn("| variant | seeds | mAP@.5 | mAP@.5:.95 | ECE | ECE ≥.3 | train min/run |\n"
                       "|---|---|---|---|---|---|---|\n\n## Difference to bce", table)
+
+
+class Reliability(unittest.TestCase):
+    CAL = {"bce": [(4, .05, .25), (0, None, None), (10, .55, .333), (2, .9, 1.0)],
+           "focal": [(1, .2, 0.0), (3, .3, .5), (0, None, None), (5, .81, .9)]}
+
+    def test_lines(self):
+        lines = reliability_lines(self.CAL)
+        self.assertEqual(lines[:6], [
+            "## Reliability: true positives per score bin, seeds pooled", "",
+            "| variant | detections | 0-.25 | .25-.5 | .5-.75 | .75-1 |",
+            "|---|---|---|---|---|---|",
+            "| bce | 16 | 25% at .05 | — | 33% at .55 | 100% at .90 |",
+            "| focal | 9 | 0% at .20 | 50% at .30 | — | 90% at .81 |"])
+        self.assertEqual(lines[6], "")
+        self.assertTrue(lines[7].startswith("Each cell: "))
+        self.assertEqual(len(lines), 8)
+
+    def test_in_the_table(self):
+        table = make_table(ROWS, ["A"], "t", [], "bce", ["focal_s3"], self.CAL)
+        self.assertIn("\n\n## Reliability: true positives per score bin, seeds pooled\n", table)
+        # after the differences, before the failed runs
+        self.assertLess(table.index("Method: "), table.index("## Reliability"))
+        self.assertLess(table.index("## Reliability"), table.index("Failed runs"))
+        self.assertNotIn("## Reliability", make_table(ROWS, ["A"], "t", [], "bce"))
+        self.assertNotIn("## Reliability", make_table(ROWS, ["A"], "t", [], "bce", (), {}))
 
 
 class SettingsLines(unittest.TestCase):

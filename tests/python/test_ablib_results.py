@@ -7,7 +7,9 @@ import unittest
 
 # (tests/python/__init__.py has put scripts/ on sys.path)
 from ablib.common import AbError
-from ablib.results import csv_columns, fmt_csv, read_csv, row_from_run, variant_order, write_csv
+from ablib.common import write_json
+from ablib.results import (csv_columns, fmt_csv, pooled_calibration, read_csv, row_from_run, variant_order,
+                           write_csv)
 
 NAMES = ["RBC", "WBC"]
 # a map.json as `darknet detector map -out` writes it (the fields ablib reads)
@@ -93,6 +95,34 @@ class CsvFile(unittest.TestCase):
     def test_empty_study(self):
         write_csv(self.path, [], NAMES)
         self.assertEqual(read_csv(self.path), ([], NAMES))
+
+
+def bins(*cells):
+    """map.json calibration bins from (count, confidence, accuracy) triples."""
+    return [{"count": n, "confidence": c, "accuracy": a} for n, c, a in cells]
+
+
+class PooledCalibration(unittest.TestCase):
+    def test_pools_the_seeds_of_each_variant(self):
+        with tempfile.TemporaryDirectory() as d:
+            # focal seed 1: 2 detections at .10 (none right) and 2 at .70 (1 right); seed 2: 6 at .90
+            # (3 right) and 2 at .60 (2 right); bce seed 1: one bin; mfocal seed 1 has no map.json
+            for run, cal in (("focal_s1", bins((2, .1, 0.0), (2, .7, .5))),
+                             ("focal_s2", bins((0, 0.0, 0.0), (2, .6, 1.0))),
+                             ("bce_s1", bins((4, .05, .25), (0, 0.0, 0.0)))):
+                os.makedirs(os.path.join(d, "runs", run))
+                write_json(os.path.join(d, "runs", run, "map.json"), {"calibration": cal})
+            rows = [{"variant": v, "seed": s} for v, s in (("bce", 1), ("focal", 1), ("focal", 2), ("mfocal", 1))]
+            got = pooled_calibration(d, rows)
+            self.assertEqual(list(got), ["bce", "focal"])
+            self.assertEqual(got["bce"], [(4, .05, .25), (0, None, None)])
+            (n0, c0, a0), (n1, c1, a1) = got["focal"]
+            self.assertEqual((n0, n1), (2, 4))
+            self.assertAlmostEqual(c0, .1)
+            self.assertAlmostEqual(a0, 0.0)
+            self.assertAlmostEqual(c1, .65)  # (2 x .7 + 2 x .6) / 4
+            self.assertAlmostEqual(a1, .75)  # 3 right of 4
+            self.assertEqual(pooled_calibration(d, rows[3:]), {})
 
 
 if __name__ == "__main__":
