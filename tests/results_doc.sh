@@ -4,7 +4,7 @@
 # is regenerated in a temporary copy from its results.csv, and every table of the regenerated
 # table.md must appear in docs/results.md verbatim and whole (header, separator and rows as
 # consecutive lines). The studies: the first edition (results/bccd and its fine-tuning) and the
-# finished parts of the second (results/bccd-scratch/finetune).
+# finished parts of the second (results/bccd-scratch/finetune, results/bccd-pretrained).
 # A study whose runs are still being added is not quoted (its rows change with every run).
 #
 #   tests/results_doc.sh            (ctest: results_doc)
@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DOC="$ROOT/docs/results.md"
 fail() { echo "results_doc: FAIL: $*" >&2; exit 1; }
 [ -s "$DOC" ] || fail "no $DOC"
-STUDIES="bccd bccd/finetune bccd-scratch/finetune"
+STUDIES="bccd bccd/finetune bccd-scratch/finetune bccd-pretrained"
 for st in $STUDIES; do
   [ -s "$ROOT/results/$st/results.csv" ] || fail "no results/$st/results.csv (a study docs/results.md reports)"
 done
