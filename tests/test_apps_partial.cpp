@@ -70,6 +70,9 @@ TEST(Partial, BadArgumentsAreOneErrorAndNoFile) {
     EXPECT_EQ(r.status, 1) << n << ": " << r.err;
     EXPECT_FALSE(r.signaled) << n;
     EXPECT_NE(r.err.find("usage: darknet partial"), std::string::npos) << n << ": " << r.err;
+    // every one of them is a bad N, and the message says which values N may take
+    EXPECT_NE(r.err.find("N must be a whole number of layers from 1 to"), std::string::npos) << n << ": " << r.err;
+    EXPECT_NE(r.err.find("got '" + n + "'"), std::string::npos) << n << ": " << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(dir + "/out.weights"));
   // A weights file with fewer layers than asked for names the file.

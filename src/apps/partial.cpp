@@ -16,8 +16,14 @@ namespace dn {
 
 int partial_weights(int argc, char** argv) {
   const char* usage = "usage: darknet partial <cfg> <weights> <out.weights> <N>  (the first N layers)";
+  // Four positionals; the fourth, N, may look like a negative number ("-1"): it is still N (and
+  // gets the range message below), not a flag.
   std::vector<std::string> p;
-  for (int i = 2; i < argc && argv[i][0] != '-'; ++i) p.push_back(argv[i]);
+  for (int i = 2; i < argc && p.size() < 4; ++i) {
+    const bool negative_number = argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9';
+    if (argv[i][0] == '-' && !(p.size() == 3 && negative_number)) break;
+    p.push_back(argv[i]);
+  }
   if (p.size() != 4) fail(usage);
   Args args(argc, argv, 2 + static_cast<int>(p.size()));
   if (!args.positional().empty()) fail("unexpected argument '" + args.positional()[0] + "'");
