@@ -1,6 +1,8 @@
 """What the detection-path fixes changed, measured on a study's own final weights: each run whose
 weights are kept is evaluated again by darknet built at two commits from before the fixes, and the
 three evaluations (those two and the run's own map.json) are written to <study>/old_path.csv.
+The rows already in old_path.csv of runs whose weights are gone now (an earlier session's machine)
+are kept: the file accumulates across sessions, a run evaluated again replaces its row.
 
 The paths, oldest first:
   first    bd36aa0^  the first edition's: an NMS that stopped at the first suppressed box, COCO's
@@ -10,6 +12,7 @@ The paths, oldest first:
 """
 
 import argparse
+import csv
 import os
 import shutil
 import subprocess
@@ -116,6 +119,38 @@ def csv_text(rows):
     return "\n".join(out) + "\n"
 
 
+def read_rows(path):
+    """The rows of an existing old_path.csv (none if there is none), numbers as numbers."""
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        rd = csv.DictReader(f)
+        cols = rd.fieldnames or []
+        if cols[:3] != ["variant", "seed", PATHS[0] + "_map50"]:
+            raise AbError("%s: not an old_path.csv (its header starts %s)" % (path, ",".join(cols[:3])))
+        rows = []
+        for n, r in enumerate(rd, 2):
+            try:
+                rows.append({k: (v if k == "variant" else int(v) if k == "seed" or v.lstrip("-").isdigit()
+                                 else float(v)) for k, v in r.items()})
+            except (AttributeError, TypeError, ValueError):  # a short row's missing cells are None
+                raise AbError("%s:%d: a row that is not variant,seed,numbers..." % (path, n))
+    return rows
+
+
+def merge_rows(previous, new, order):
+    """new's rows and those of previous whose (variant, seed) new lacks, by variant in `order`
+    (variants not in it last, in their first appearance), then seed. The columns must agree."""
+    if previous and new and list(previous[0]) != list(new[0]):
+        raise AbError("old_path.csv's columns (%s) are not this evaluation's (%s): the classes changed? "
+                      "move the file away to start it anew" % (",".join(previous[0]), ",".join(new[0])))
+    got = {(r["variant"], r["seed"]): r for r in previous}
+    got.update({(r["variant"], r["seed"]): r for r in new})
+    rest = [v for v in variant_order(previous + new) if v not in order]
+    key = list(order) + rest
+    return sorted(got.values(), key=lambda r: (key.index(r["variant"]), r["seed"]))
+
+
 def summary(rows, names):
     """Per variant: mean over its runs of each path's mAP@.5, the change, per-class AP and FPs."""
     head = ("| variant | runs | mAP@.5 first edition's path | Darknet's matching, old NMS | now | now − first | "
@@ -142,7 +177,9 @@ def main(argv):
         binaries = {tag: build_old(a.work, tag, commit) for tag, commit in OLD_PATHS}
         for study in a.studies:
             runs = kept_runs(study)
-            if not runs:
+            out_csv = os.path.join(study, "old_path.csv")
+            previous = read_rows(out_csv)
+            if not runs and not previous:
                 raise AbError("%s: no finished run with its final weights kept" % study)
             name = os.path.basename(os.path.normpath(study))
             rows, names = [], None
@@ -158,8 +195,12 @@ def main(argv):
                     name, variant, seed, maps["first"]["map50"], maps["old_nms"]["map50"], maps["now"]["map50"]))
                 names = names or [c["name"] for c in maps["now"]["classes"]]
                 rows.append(row_of(variant, seed, maps))
-            write_atomic(os.path.join(study, "old_path.csv"), csv_text(rows))
-            sys.stdout.write("\n%s (%d runs):\n\n%s" % (study, len(rows), summary(rows, names)))
+            kept = len(previous) - len({(v, s) for v, s, _, _ in runs} & {(r["variant"], r["seed"]) for r in previous})
+            rows = merge_rows(previous, rows, variant_order(read_csv(os.path.join(study, "results.csv"))[0]))
+            names = names or [k[len("now_ap_"):] for k in rows[0] if k.startswith("now_ap_")]
+            write_atomic(out_csv, csv_text(rows))
+            sys.stdout.write("\n%s (%d runs, %d of them kept from old_path.csv, their weights gone):\n\n%s"
+                             % (study, len(rows), kept, summary(rows, names)))
     except AbError as e:
         print("old_path_eval: error: %s" % e, file=sys.stderr)
         return 2

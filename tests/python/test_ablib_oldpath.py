@@ -8,7 +8,7 @@ import unittest
 
 # (tests/python/__init__.py has put scripts/ on sys.path)
 from ablib.common import AbError
-from ablib.oldpath import PATHS, csv_text, eval_cfg_text, evaluate, kept_runs, row_of, summary
+from ablib.oldpath import PATHS, csv_text, eval_cfg_text, evaluate, kept_runs, merge_rows, read_rows, row_of, summary
 
 CFG = ["[net]", "iou_thresh=0.3", "[convolutional]", "filters=24", "[yolo]", "mask=0,1,2", " iou_loss = ciou",
        "iou_thresh=0.213", "iou_normalizer=0.07", "nms_kind=greedynms", "[yolo]", "iou_loss=ciou", "classes=3"]
@@ -109,6 +109,55 @@ class Tables(unittest.TestCase):
                                "150 → 20 | 0.047 → 0.078 |")
         self.assertEqual(s[3], "| focal | 1 | 0.500 | 0.500 | 0.625 | +0.125 | 0.250 → 0.250 | 0.750 → 1.000 | "
                                "50 → 5 | 0.062 → 0.078 |")
+
+
+class Accumulate(unittest.TestCase):
+    """old_path.csv keeps the rows of runs whose weights an earlier session's machine took away."""
+
+    def rows(self):
+        return Tables.rows(self)
+
+    def test_csv_round_trips(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "old_path.csv")
+            self.assertEqual(read_rows(p), [])
+            text = csv_text(self.rows())
+            with open(p, "w") as f:
+                f.write(text)
+            back = read_rows(p)
+            self.assertEqual(csv_text(back), text)
+            self.assertEqual((back[0]["seed"], back[0]["first_fp"], back[0]["now_map50"]), (1, 100, .75))
+
+    def test_merge_keeps_the_gone_and_replaces_the_evaluated(self):
+        bce1, bce2, focal1 = self.rows()
+        redone = dict(bce2, now_map50=.875)
+        mfocal1 = dict(focal1, variant="mfocal")
+        got = merge_rows([focal1, bce2], [mfocal1, bce1, redone], ["bce", "focal", "mfocal"])
+        self.assertEqual([(r["variant"], r["seed"]) for r in got], [("bce", 1), ("bce", 2), ("focal", 1),
+                                                                    ("mfocal", 1)])
+        self.assertEqual(got[1]["now_map50"], .875)
+        # a variant the results.csv order lacks goes last
+        got = merge_rows([dict(focal1, variant="old")], [bce1], ["bce"])
+        self.assertEqual([r["variant"] for r in got], ["bce", "old"])
+
+    def test_other_columns_are_refused(self):
+        bce1 = self.rows()[0]
+        other = {k.replace("WBC", "Platelets"): v for k, v in bce1.items()}
+        with self.assertRaisesRegex(AbError, "columns"):
+            merge_rows([other], [bce1], ["bce"])
+
+    def test_bad_file_names_file_and_line(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "old_path.csv")
+            with open(p, "w") as f:
+                f.write("variant,seed,map50\nbce,1,0.5\n")
+            with self.assertRaisesRegex(AbError, "old_path.csv: not an old_path.csv"):
+                read_rows(p)
+            lines = csv_text(self.rows()).split("\n")
+            with open(p, "w") as f:
+                f.write("\n".join(lines[:2] + ["bce,2,0.5"]) + "\n")
+            with self.assertRaisesRegex(AbError, "old_path.csv:3: "):
+                read_rows(p)
 
 
 if __name__ == "__main__":
