@@ -38,7 +38,9 @@ class Progress:
         """Seconds left: this run's remaining iterations and evaluation, then runs_after whole runs."""
         spi = cur_sec_per_it
         if spi is None and self.sec_per_it:
-            spi = sum(self.sec_per_it) / len(self.sec_per_it)
+            # the median: a run that shared the cores (or was paused) must not set the pace
+            v = sorted(self.sec_per_it)
+            spi = (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
         if spi is None:
             return None
         ev = sum(self.eval_secs) / len(self.eval_secs) if self.eval_secs else 10.0
@@ -341,13 +343,19 @@ class Study:
         if self.mode == "finetune":
             self.start_map()
         progress = Progress(len(plan), self.iterations)
+        here, other = [], []
         for v, s in plan:  # the speed of finished runs seeds the first estimate
             rj = os.path.join(self.run_dir(v, s), "run.json")
             if os.path.exists(os.path.join(self.run_dir(v, s), "done")) and os.path.exists(rj):
                 r = read_json(rj)
-                progress.sec_per_it.append(r["train_seconds"] / max(1, r["iterations"]))
+                spi = r["train_seconds"] / max(1, r["iterations"])
+                dk = r.get("darknet") or {}
+                same = (dk.get("cpu"), dk.get("threads")) == (self.provenance["cpu"], self.provenance["threads"])
+                (here if same else other).append(spi)
                 if "eval_seconds" in r:
                     progress.eval_secs.append(r["eval_seconds"])
+        # runs on this kind of CPU with as many threads, if any (machines differ between sessions)
+        progress.sec_per_it += here or other
         failed = []
         self.stopped = False
         for i, (v, s) in enumerate(plan):

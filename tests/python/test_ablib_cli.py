@@ -220,6 +220,9 @@ class ProgressEstimate(unittest.TestCase):
         p.eval_secs += [4.0]
         # finished runs' mean speed 2 s: 5 x 2 + 4, then 1 run x (200 + 4)
         self.assertEqual(p.estimate(1, 5), 10 + 4 + 204)
+        # the median, not the mean: one slow run (it shared the cores) does not set the pace
+        p.sec_per_it[:] = [1.0, 1.5, 9.0]
+        self.assertEqual(p.estimate(0, 10), 15 + 4)
 
 
 if __name__ == "__main__":
