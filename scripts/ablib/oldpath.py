@@ -195,8 +195,9 @@ def main(argv):
                     name, variant, seed, maps["first"]["map50"], maps["old_nms"]["map50"], maps["now"]["map50"]))
                 names = names or [c["name"] for c in maps["now"]["classes"]]
                 rows.append(row_of(variant, seed, maps))
-            kept = len(previous) - len({(v, s) for v, s, _, _ in runs} & {(r["variant"], r["seed"]) for r in previous})
+            evaluated = len(rows)
             rows = merge_rows(previous, rows, variant_order(read_csv(os.path.join(study, "results.csv"))[0]))
+            kept = len(rows) - evaluated  # merge_rows adds only previous rows that no evaluated run replaced
             names = names or [k[len("now_ap_"):] for k in rows[0] if k.startswith("now_ap_")]
             write_atomic(out_csv, csv_text(rows))
             sys.stdout.write("\n%s (%d runs, %d of them kept from old_path.csv, their weights gone):\n\n%s"

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import os
 import shutil
+import statistics
 import subprocess
 import time
 
@@ -39,8 +40,7 @@ class Progress:
         spi = cur_sec_per_it
         if spi is None and self.sec_per_it:
             # the median: a run that shared the cores (or was paused) must not set the pace
-            v = sorted(self.sec_per_it)
-            spi = (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
+            spi = statistics.median(self.sec_per_it)
         if spi is None:
             return None
         ev = sum(self.eval_secs) / len(self.eval_secs) if self.eval_secs else 10.0
