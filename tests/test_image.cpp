@@ -82,6 +82,22 @@ TEST(Image, SixteenBitPnmIsRefusedEightBitRead) {
   EXPECT_NEAR(im.data[0], 128 / 255.f, 1e-6);
 }
 
+TEST(Image, CallersPixelLimitRefusesBeforeDecoding) {
+  // A Radiance HDR header alone (52 bytes) decodes to an 8192x8192 image of zeros; at the default
+  // limit (67 megapixels) that is allowed and takes seconds, which timed out the fuzzer. With a
+  // caller's limit it is refused from the header, naming the file and both sizes.
+  const std::string dir = ::testing::TempDir();
+  const std::string hdr = dir + "/header_only.hdr";
+  std::ofstream(hdr, std::ios::binary) << "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 8192 +X 8192\n";
+  const std::string msg = error_of([&] { load_image(hdr, 3, int64_t{1} << 22); });
+  EXPECT_NE(msg.find(hdr + ": cannot read image: 8192x8192 is 67 megapixels, more than the limit of 4 megapixels"),
+            std::string::npos)
+      << msg;
+  // The same limit leaves a 768x576 photo alone; one pixel less than it has refuses it.
+  EXPECT_EQ(load_image(kDog, 3, 768 * 576).w, 768);
+  EXPECT_NE(error_of([&] { load_image(kDog, 3, 768 * 576 - 1); }).find("768x576"), std::string::npos);
+}
+
 TEST(Image, ResizeHorizontalGolden) {
   // 3 -> 4 wide: sample positions x * 2/3 = 0, 2/3, 4/3, 2.
   Image up = resize_image(from_rows(3, 1, {0, 1, 0}), 4, 1);

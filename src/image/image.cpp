@@ -51,7 +51,7 @@ static long pnm_maxval(FILE* f) {
   return fields[2];
 }
 
-Image load_image(const std::string& path, int channels) {
+Image load_image(const std::string& path, int channels, int64_t max_pixels) {
   if (channels != 1 && channels != 3 && channels != 4)
     fail_at(path, 0, "cannot read image: unsupported channel count " + std::to_string(channels));
   fail_if_directory(path, "an image");
@@ -72,20 +72,29 @@ Image load_image(const std::string& path, int channels) {
                          ") is not supported: convert it to 8 bits or PNG");
   }
   int w = 0, h = 0, n = 0;
-  // The size from the header, before anything is allocated: one huge image must not take all the
-  // memory (the float image alone needs 4 * channels bytes per pixel).
-  if (stbi_info_from_file(f, &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels) {
-    std::fclose(f);
+  const auto too_large = [&] { return static_cast<int64_t>(w) * h > max_pixels; };
+  const auto fail_too_large = [&] {
     fail_at(path, 0, "cannot read image: " + std::to_string(w) + "x" + std::to_string(h) + " is " +
                          std::to_string((static_cast<int64_t>(w) * h + 500000) / 1000000) +
-                         " megapixels, more than the limit of " + std::to_string(kMaxImagePixels / 1000000) +
+                         " megapixels, more than the limit of " + std::to_string(max_pixels / 1000000) +
                          " megapixels (downscale it)");
+  };
+  // The size from the header, before anything is allocated: one huge image must not take all the
+  // memory (the float image alone needs 4 * channels bytes per pixel).
+  if (stbi_info_from_file(f, &w, &h, &n) && too_large()) {
+    std::fclose(f);
+    fail_too_large();
   }
   unsigned char* pixels = stbi_load_from_file(f, &w, &h, &n, channels);
   std::fclose(f);
   if (!pixels) {
     const char* why = stbi_failure_reason();
     fail_at(path, 0, std::string("cannot read image: ") + (why ? why : "unknown error"));
+  }
+  // Again after decoding, for a file whose header stbi_info could not read.
+  if (too_large()) {
+    stbi_image_free(pixels);
+    fail_too_large();
   }
   Image im;
   try {

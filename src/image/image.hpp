@@ -27,8 +27,11 @@ constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 
 // Decodes with stb_image (jpg, png, bmp, tga, gif, ppm ...). channels: 1 (grey), 3 (RGB) or 4 (RGBA);
 // the file's own channel count is converted. Throws dn::Error "path: cannot read image: <reason>"
-// (also for an image larger than kMaxImagePixels, and "path: is a directory, not an image").
-Image load_image(const std::string& path, int channels = 3);
+// (also for an image larger than max_pixels, and "path: is a directory, not an image").
+// max_pixels below kMaxImagePixels is for callers that must bound their time, such as the fuzzer
+// (fuzz/fuzz_image.cpp): a 40-byte header of several formats (HDR, TGA, BMP, PGM) decodes to a
+// full-size image of zeros, which takes seconds to decode and convert in a sanitizer build.
+Image load_image(const std::string& path, int channels = 3, int64_t max_pixels = kMaxImagePixels);
 // Format from the extension (.jpg/.jpeg, .png, .bmp, .tga; any case). Values are clamped to [0, 1]
 // and rounded to 8 bits. Written to a temporary name beside the target and renamed over it, so a
 // reader never sees a half-written file. Throws dn::Error naming the path on failure.
