@@ -85,7 +85,8 @@ TEST(Image, SixteenBitPnmIsRefusedEightBitRead) {
 TEST(Image, CallersPixelLimitRefusesBeforeDecoding) {
   // A Radiance HDR header alone (52 bytes) decodes to an 8192x8192 image of zeros; at the default
   // limit (67 megapixels) that is allowed and takes seconds, which timed out the fuzzer. With a
-  // caller's limit it is refused from the header, naming the file and both sizes.
+  // caller's limit it is refused (from the header, or failing that after decoding), naming the
+  // file and both sizes.
   const std::string dir = ::testing::TempDir();
   const std::string hdr = dir + "/header_only.hdr";
   std::ofstream(hdr, std::ios::binary) << "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 8192 +X 8192\n";
